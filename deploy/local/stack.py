@@ -1,0 +1,96 @@
+"""Bring a whole local stack (or part of it) up, down, and report on it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from deploy.local.components import Component
+from deploy.local.settings import StackSettings
+from deploy.local.supervisor import StackError, port_in_use, spawn, stop, tail
+from deploy.local.table import all_components
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    pid: int | None
+    port: int | None
+    healthy: bool
+
+
+class Stack:
+    """A local stack rooted in settings.run_dir."""
+
+    def __init__(self, settings: StackSettings, components: Sequence[Component] | None = None) -> None:
+        self.settings = settings
+        self.components = list(components) if components is not None else all_components(settings)
+
+    def select(self, names: Sequence[str] | None) -> list[Component]:
+        if not names:
+            return self.components
+        known = {c.name: c for c in self.components}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise StackError(f"unknown component(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        return [c for c in self.components if c.name in names]
+
+    async def up(self, names: Sequence[str] | None = None, *, echo: bool = True) -> None:
+        """Start what is not running, in order, each healthy before the next; idempotent."""
+        selected = self.select(names)
+        for component in selected:
+            component.preflight()
+        for component in selected:
+            await self._start_one(component, echo)
+
+    async def _start_one(self, component: Component, echo: bool) -> None:
+        say = print if echo else (lambda *_a, **_k: None)
+        (self.settings.run_dir / "pids").mkdir(parents=True, exist_ok=True)
+        if component.pid_file.running_pid() is not None:
+            if await self._wait_healthy(component, 30):
+                say(f"  {component.name:<20} already running")
+                await component.after_start()
+                return
+            raise StackError(f"{component.name} runs but is not healthy; see {component.log}")
+        if component.port is not None and port_in_use(self.settings.host, component.port):
+            raise StackError(
+                f"port {component.port} for {component.name} is taken by another program; "
+                f"free it or choose another port (THAMM_STACK_* settings)"
+            )
+        started = time.monotonic()
+        component.prepare()
+        spawn(component.argv(), log=component.log, pid_file=component.pid_file, env=component.env(),
+              user=component.user())
+        if not await self._wait_healthy(component, self.settings.start_timeout_s):
+            stop(component.pid_file, sig=component.stop_signal, timeout_s=5)
+            raise StackError(f"{component.name} did not become healthy in {self.settings.start_timeout_s:.0f}s; "
+                             f"last lines of {component.log}:\n{tail(component.log)}")
+        await component.after_start()
+        where = f"port {component.port}" if component.port else "no port"
+        say(f"  {component.name:<20} started ({where}, {time.monotonic() - started:.1f}s)")
+
+    async def _wait_healthy(self, component: Component, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if component.pid_file.running_pid() is None:
+                return False
+            if await component.healthy():
+                return True
+            await asyncio.sleep(0.3)
+        return False
+
+    def down(self, names: Sequence[str] | None = None, *, echo: bool = True) -> None:
+        """Stop in reverse order: SIGTERM (SIGINT for PostgreSQL), then kill after the timeout."""
+        for component in reversed(self.select(names)):
+            if stop(component.pid_file, sig=component.stop_signal, timeout_s=self.settings.stop_timeout_s) and echo:
+                print(f"  {component.name:<20} stopped")
+
+    async def status(self) -> list[ComponentStatus]:
+        result = []
+        for component in self.components:
+            pid = component.pid_file.running_pid()
+            healthy = pid is not None and await component.healthy()
+            result.append(ComponentStatus(component.name, pid, component.port, healthy))
+        return result

@@ -1,0 +1,1 @@
+"""Plumbing every service shares: database, outbox, inbox, Kafka, consumer loop, auth, problems, telemetry."""

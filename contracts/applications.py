@@ -1,0 +1,91 @@
+"""Events published by the applications service on `thamm.applications`, keyed by candidate id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts import topics
+from contracts.base import Event, event_type
+
+_S = "applications"
+
+
+class _ApplicationEvent(Event):
+    TOPIC: ClassVar[str] = topics.APPLICATIONS
+    candidate_id: UUID = Field(description="Pseudonymous candidate id (never a national ID or passport number).")
+    application_id: UUID = Field(description="The application this fact belongs to.")
+
+
+class ApplicationSubmitted(_ApplicationEvent):
+    """A candidate's application was submitted for screening; starts the candidate's journey."""
+
+    TYPE: ClassVar[str] = event_type(_S, "application_submitted")
+    submitted_at: datetime = Field(description="When the application was submitted (UTC).")
+    region: str = Field(description="Moroccan region code from reference data, e.g. `casablanca-settat`.")
+    occupation_codes: list[str] = Field(
+        description="Preferred occupations as KldB 2010 codes (5 digits), in order of preference (1-3).",
+    )
+    programme_id: str = Field(default="thamm-ausbildung", description="Programme (call) the application is for.")
+
+
+class DocumentVerified(_ApplicationEvent):
+    """A case officer verified an uploaded document."""
+
+    TYPE: ClassVar[str] = event_type(_S, "document_verified")
+    document_id: UUID = Field(description="The verified document.")
+    document_type: str = Field(description="Document type code from reference data, e.g. `BAC`.")
+
+
+class DocumentRejected(_ApplicationEvent):
+    """A case officer rejected an uploaded document; the candidate must upload it again."""
+
+    TYPE: ClassVar[str] = event_type(_S, "document_rejected")
+    document_id: UUID = Field(description="The rejected document.")
+    document_type: str = Field(description="Document type code from reference data.")
+    reason_code: str = Field(description="Why it was rejected, e.g. `ILLEGIBLE`, `EXPIRED`.")
+
+
+class ApplicationPreselected(_ApplicationEvent):
+    """A case officer pre-selected the candidate for language and intercultural preparation."""
+
+    TYPE: ClassVar[str] = event_type(_S, "application_preselected")
+    decided_at: datetime = Field(description="When the decision was recorded (UTC).")
+    reason_code: str = Field(description="Decision reason code from reference data.")
+    occupation_code: str = Field(description="KldB code of the occupation the candidate is pre-selected for.")
+
+
+class ApplicationRejected(_ApplicationEvent):
+    """A case officer rejected the application; the journey ends with REJECTED."""
+
+    TYPE: ClassVar[str] = event_type(_S, "application_rejected")
+    decided_at: datetime = Field(description="When the decision was recorded (UTC).")
+    reason_code: str = Field(description="Decision reason code, e.g. `NOT_ELIGIBLE_AGE`.")
+
+
+class ApplicationWithdrawn(_ApplicationEvent):
+    """The candidate withdrew; recorded by a case officer. The journey ends with WITHDRAWN."""
+
+    TYPE: ClassVar[str] = event_type(_S, "application_withdrawn")
+    withdrawn_at: datetime = Field(description="When the withdrawal was recorded (UTC).")
+    reason_code: str = Field(description="Why the candidate withdrew, e.g. `PERSONAL`.")
+
+
+class CandidateErased(Event):
+    """The candidate's personal data was erased (crypto-shredded); projections must drop what they hold."""
+
+    TOPIC: ClassVar[str] = topics.APPLICATIONS
+    TYPE: ClassVar[str] = event_type(_S, "candidate_erased")
+    candidate_id: UUID = Field(description="Pseudonymous candidate id; the placeholder record keeps it.")
+    erased_at: datetime = Field(description="When the erasure was carried out (UTC).")
+
+
+EVENTS: tuple[type[Event], ...] = (
+    ApplicationSubmitted, DocumentVerified, DocumentRejected, ApplicationPreselected, ApplicationRejected,
+    ApplicationWithdrawn, CandidateErased,
+)
+
+__all__ = [c.__name__ for c in EVENTS] + ["EVENTS"]

@@ -1,0 +1,96 @@
+"""Events published by the monitoring (follow-up) service on `thamm.monitoring`, keyed by candidate id."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts import topics
+from contracts.base import Event, event_type
+
+_S = "monitoring"
+
+
+class _MonitoringEvent(Event):
+    TOPIC: ClassVar[str] = topics.MONITORING
+    candidate_id: UUID = Field(description="Pseudonymous candidate id.")
+
+
+class PredepartureCompleted(_MonitoringEvent):
+    """Pre-departure orientation, insurance and travel arrangements are complete."""
+
+    TYPE: ClassVar[str] = event_type(_S, "predeparture_completed")
+    completed_on: date = Field(description="Date the last pre-departure task was done.")
+    departure_on: date = Field(description="Planned departure date.")
+
+
+class ArrivalConfirmed(_MonitoringEvent):
+    """The apprentice arrived in Germany."""
+
+    TYPE: ClassVar[str] = event_type(_S, "arrival_confirmed")
+    arrived_on: date = Field(description="Arrival date; the 14-day address registration deadline runs from it.")
+    land: str = Field(description="ISO 3166-2:DE code of the place of residence.")
+
+
+class CheckinRecorded(_MonitoringEvent):
+    """A follow-up check-in with the apprentice was recorded."""
+
+    TYPE: ClassVar[str] = event_type(_S, "checkin_recorded")
+    checkin_id: UUID = Field(description="The check-in.")
+    training_year: int = Field(ge=1, le=4, description="Training year the check-in falls in.")
+    risk_level: str = Field(description="`low`, `medium` or `high`, as assessed by the follow-up officer.")
+
+
+class PlacementAtRisk(_MonitoringEvent):
+    """A dropout signal crossed its threshold (missed school days, conflict, pay, housing, permit)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "placement_at_risk")
+    signal: str = Field(description="Signal code, e.g. `MISSED_SCHOOL_DAYS`, `PERMIT_EXPIRY`.")
+    severity: str = Field(description="`medium` or `high`.")
+
+
+class ProbationPassed(_MonitoringEvent):
+    """The probation period (Probezeit) ended with the training contract in force."""
+
+    TYPE: ClassVar[str] = event_type(_S, "probation_passed")
+    employer_id: UUID = Field(description="The training company.")
+    passed_on: date = Field(description="Last day of probation.")
+
+
+class TrainingTerminated(_MonitoringEvent):
+    """The training contract ended early; the 6-month search period may start (§16a(4) AufenthG)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "training_terminated")
+    employer_id: UUID = Field(description="The training company.")
+    terminated_on: date = Field(description="Last day of the contract.")
+    initiated_by: str = Field(description="`employer`, `apprentice` or `mutual`.")
+    trainee_at_fault: bool = Field(description="True if the termination is the trainee's fault (no search period).")
+    during_probation: bool = Field(description="True if it ended during the probation period.")
+
+
+class TrainingCompleted(_MonitoringEvent):
+    """The apprentice completed the Ausbildung."""
+
+    TYPE: ClassVar[str] = event_type(_S, "training_completed")
+    completed_on: date = Field(description="Date of the final exam result.")
+    final_exam_passed: bool = Field(description="True if the final (journeyman) exam was passed.")
+
+
+class CostRecorded(_MonitoringEvent):
+    """A recruitment cost line was recorded with its payer (fair recruitment, SDG 10.7.1)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "cost_recorded")
+    cost_id: UUID = Field(description="The cost line.")
+    category: str = Field(description="`travel`, `visa`, `test`, `medical`, `training`, `documents`, `other`.")
+    amount_cents: int = Field(ge=0, description="Amount in minor units.")
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 currency code.")
+    payer: str = Field(description="`employer`, `programme` or `worker` (a worker-paid line is an alert).")
+
+
+EVENTS: tuple[type[Event], ...] = (
+    PredepartureCompleted, ArrivalConfirmed, CheckinRecorded, PlacementAtRisk, ProbationPassed,
+    TrainingTerminated, TrainingCompleted, CostRecorded,
+)

@@ -1,0 +1,1 @@
+"""Applications service: candidates, applications, documents, eligibility, pre-selection, consent, erasure."""

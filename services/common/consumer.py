@@ -1,0 +1,203 @@
+"""Idempotent consumer loop: one transaction per message (inbox row + effects), offsets committed after it.
+
+Errors are sorted in two: a message that can never succeed (bad envelope, unknown shape, a PermanentError)
+goes to `<topic>.dlq.<group>` at once; anything else is retried with backoff, then dead-lettered. Either way
+the loop goes on with the next message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.base import Event
+from contracts.catalog import UnknownEventType
+from contracts.envelope import Envelope, EnvelopeError, KafkaRecord, from_kafka
+from contracts.topics import dead_letter_topic
+from services.common.db import SessionFactory
+from services.common.inbox import claim
+from services.common.kafka import idempotent_producer, manual_commit_consumer
+from services.common.telemetry import context_from_headers, tracer
+
+log = logging.getLogger("thamm.consumer")
+
+#: A handler applies one event; with an inbox it receives the open session of the message's transaction.
+Handler = Callable[[Event, Envelope, AsyncSession | None], Awaitable[None]]
+
+
+class _Interrupted(Exception):
+    """Shutdown arrived while a message was being retried: leave it uncommitted for redelivery."""
+
+
+class PermanentError(Exception):
+    """Raised by a handler for a message that will never succeed (business rule broken): no retry."""
+
+
+#: Headers a dead letter carries besides the original ones.
+DLQ_HEADERS = ("dlq-origin-topic", "dlq-origin-partition", "dlq-origin-offset", "dlq-consumer-group",
+               "dlq-error-class", "dlq-error-message", "dlq-error-digest", "dlq-attempts", "dlq-failed-at")
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    last_error: str | None = None
+
+
+@dataclass
+class EventConsumer:
+    """Reads topics as one consumer group and applies each catalog event through its handler."""
+
+    bootstrap_servers: str
+    group: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+    sessions: SessionFactory | None = None
+    max_attempts: int = 5
+    backoff_s: float = 0.2
+    max_backoff_s: float = 5.0
+    client_id: str | None = None
+    stats: ConsumerStats = field(default_factory=ConsumerStats)
+
+    def __post_init__(self) -> None:
+        self._stop = asyncio.Event()
+        self._tracer = tracer("thamm.consumer")
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Consume until stop(); offsets are committed per partition after each batch's transactions."""
+        client_id = self.client_id or self.group
+        self._consumer = manual_commit_consumer(self.bootstrap_servers, *self.topics, group_id=self.group,
+                                                client_id=client_id)
+        self._producer = idempotent_producer(self.bootstrap_servers, client_id=f"{client_id}-dlq", linger_ms=0)
+        await self._producer.start()
+        await self._consumer.start()
+        try:
+            while not self._stop.is_set():
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+                for tp, records in batches.items():
+                    done = None
+                    try:
+                        for record in records:
+                            await self.handle_record(record)
+                            done = record.offset
+                    except _Interrupted:
+                        pass
+                    if done is not None:
+                        await self._consumer.commit({tp: done + 1})
+        finally:
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Apply one record: parse, dedupe, run the handler with retries, or dead-letter it."""
+        kafka_record = KafkaRecord(key=record.key, value=record.value, headers=list(record.headers))
+        with self._tracer.start_as_current_span(
+            f"{record.topic} process", kind=SpanKind.CONSUMER, context=context_from_headers(record.headers),
+            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                        "messaging.consumer.group.name": self.group,
+                        "messaging.destination.partition.id": str(record.partition),
+                        "messaging.kafka.offset": record.offset},
+        ) as span:
+            try:
+                envelope = from_kafka(kafka_record)
+                span.set_attribute("messaging.message.id", envelope.id)
+                handler = self.handlers.get(envelope.type)
+                if handler is None:
+                    self.stats.skipped += 1
+                    return
+                event = envelope.event()
+            except (EnvelopeError, ValidationError, UnknownEventType, ValueError) as exc:
+                await self.dead_letter(record, exc, attempts=1)
+                return
+            await self._apply_with_retries(record, envelope, event, handler)
+
+    async def _apply_with_retries(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event,
+                                  handler: Handler) -> None:
+        delay = self.backoff_s
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                applied = await self._apply_once(record, envelope, event, handler)
+                if applied:
+                    self.stats.processed += 1
+                else:
+                    self.stats.duplicates += 1
+                return
+            except PermanentError as exc:
+                await self.dead_letter(record, exc, attempts=attempt)
+                return
+            except Exception as exc:
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                if self._stop.is_set():
+                    raise _Interrupted from exc
+                if attempt == self.max_attempts:
+                    await self.dead_letter(record, exc, attempts=attempt)
+                    return
+                self.stats.retries += 1
+                log.warning("retrying %s (attempt %d): %s", envelope.id, attempt, self.stats.last_error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
+
+    async def _apply_once(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event,
+                          handler: Handler) -> bool:
+        if self.sessions is None:
+            await handler(event, envelope, None)
+            return True
+        async with self.sessions() as session, session.begin():
+            fresh = await claim(session, group=self.group, event_id=envelope.id, event_type=envelope.type,
+                                topic=record.topic, partition=record.partition, offset=record.offset)
+            if not fresh:
+                return False
+            await handler(event, envelope, session)
+        return True
+
+    async def dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, attempts: int) -> None:
+        """Publish the record unchanged to `<topic>.dlq.<group>` with the error in headers."""
+        assert self._producer is not None
+        digest = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-200:]
+        extra = {
+            "dlq-origin-topic": record.topic, "dlq-origin-partition": str(record.partition),
+            "dlq-origin-offset": str(record.offset), "dlq-consumer-group": self.group,
+            "dlq-error-class": f"{type(exc).__module__}.{type(exc).__qualname__}",
+            "dlq-error-message": str(exc)[:1000], "dlq-error-digest": digest, "dlq-attempts": str(attempts),
+            "dlq-failed-at": datetime.now(UTC).isoformat(),
+        }
+        headers = [(k, v) for k, v in record.headers if k not in extra]
+        headers += [(k, v.encode("utf-8")) for k, v in extra.items()]
+        await self._producer.send_and_wait(dead_letter_topic(record.topic, self.group), value=record.value,
+                                           key=record.key, headers=headers)
+        self.stats.dead_lettered += 1
+        log.error("dead-lettered %s/%d@%d after %d attempt(s): %s", record.topic, record.partition,
+                  record.offset, attempts, extra["dlq-error-class"])
+
+
+async def run_until_signalled(consumer: EventConsumer) -> None:
+    """Run a consumer until SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, consumer.stop)
+    await consumer.run()
+
+

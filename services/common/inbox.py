@@ -1,0 +1,42 @@
+"""Inbox: the ids of events a consumer group has applied, written in the same transaction as the effects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class InboxRecord(SQLModel, table=True):
+    """An event a consumer group has processed; the primary key makes redelivery a no-op."""
+
+    __tablename__ = "inbox"
+
+    consumer_group: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
+    event_id: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
+    event_type: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    topic: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    partition: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    offset: int = Field(sa_column=sa.Column("offset", sa.BigInteger, nullable=False))
+    received_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    )
+
+
+async def claim(session: AsyncSession, *, group: str, event_id: str, event_type: str, topic: str,
+                partition: int, offset: int) -> bool:
+    """Record the event for this group; False if the group already applied it (a redelivery)."""
+    statement = (
+        postgresql.insert(InboxRecord)
+        .values(consumer_group=group, event_id=event_id, event_type=event_type, topic=topic,
+                partition=partition, offset=offset)
+        .on_conflict_do_nothing()
+        .returning(sa.column("event_id"))
+    )
+    result = await session.execute(statement)
+    return result.first() is not None
+
+

@@ -1,0 +1,174 @@
+"""Outbox relay: publishes pending outbox rows to Kafka in commit order, marking them only after the ack.
+
+One relay per database is active at a time (a PostgreSQL advisory lock elects it), so per-key order holds;
+a second instance waits as a hot standby. LISTEN/NOTIFY wakes it at commit; a poll covers lost notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import SpanKind
+
+from contracts.envelope import Envelope, to_kafka
+from services.common.kafka import idempotent_producer
+from services.common.outbox import NOTIFY_CHANNEL
+from services.common.settings import ServiceSettings
+from services.common.telemetry import context_from_headers, current_trace_headers, tracer
+
+log = logging.getLogger("thamm.relay")
+
+#: Advisory lock key held by the active relay of a database.
+RELAY_LOCK_KEY = 0x7448_4D4D_0001
+
+_PENDING = """
+SELECT position, event_id, topic, aggregate_id, event_type, source, subject, payload::text AS payload,
+       headers::text AS headers, occurred_at
+FROM outbox
+WHERE published_at IS NULL
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+ORDER BY position
+LIMIT $1
+"""
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    batches: int = 0
+    failures: int = 0
+
+
+class OutboxRelay:
+    """Moves outbox rows to Kafka; at-least-once (a crash between ack and mark republishes, never loses)."""
+
+    def __init__(self, settings: ServiceSettings, producer: AIOKafkaProducer | None = None) -> None:
+        self.settings = settings
+        self.producer = producer or idempotent_producer(
+            settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay"
+        )
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self.stats = RelayStats()
+        self._tracer = tracer("thamm.relay")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Wait for leadership, then publish until stopped."""
+        conn = await asyncpg.connect(self.settings.asyncpg_dsn)
+        try:
+            while not self._stop.is_set():
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                    break
+                await self._sleep(self.settings.relay_poll_interval_s * 2)
+            if self._stop.is_set():
+                return
+            log.info("relay active", extra={"service": self.settings.service_name})
+            await conn.add_listener(NOTIFY_CHANNEL, self._notified)
+            await self.producer.start()
+            try:
+                await self._loop(conn)
+            finally:
+                await self.producer.stop()
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def _notified(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    async def _loop(self, conn: asyncpg.Connection) -> None:
+        last_purge = datetime.min.replace(tzinfo=UTC)
+        while not self._stop.is_set():
+            count = await self.publish_batch(conn)
+            now = datetime.now(UTC)
+            if now - last_purge > timedelta(minutes=10):
+                await self.purge(conn)
+                last_purge = now
+            if count < self.settings.relay_batch_size:
+                await self._sleep(self.settings.relay_poll_interval_s)
+
+    async def publish_batch(self, conn: asyncpg.Connection) -> int:
+        """Publish up to one batch of pending rows in position order; returns how many were acknowledged."""
+        rows = await conn.fetch(_PENDING, self.settings.relay_batch_size)
+        if not rows:
+            return 0
+        sends: list[tuple[int, asyncio.Future[Any]]] = []
+        for row in rows:
+            record = self._record(row)
+            with self._tracer.start_as_current_span(
+                f"{row['topic']} publish", kind=SpanKind.PRODUCER,
+                context=context_from_headers(json.loads(row["headers"])),
+                attributes={"messaging.system": "kafka", "messaging.destination.name": row["topic"],
+                            "messaging.message.id": str(row["event_id"]), "messaging.operation.type": "send"},
+            ):
+                trace_headers = current_trace_headers() or json.loads(row["headers"])
+                headers = [(k, v) for k, v in record.headers if k not in ("traceparent", "tracestate")]
+                headers += [(k, v.encode()) for k, v in trace_headers.items()]
+                future = await self.producer.send(row["topic"], value=record.value, key=record.key, headers=headers)
+            sends.append((row["position"], future))
+        acked, failed = [], []
+        for position, future in sends:
+            try:
+                await future
+                acked.append(position)
+            except Exception as exc:  # the row stays pending and is retried on the next batch
+                failed.append((position, f"{type(exc).__name__}: {exc}"[:500]))
+        if acked:
+            await conn.execute("UPDATE outbox SET published_at = now() WHERE position = ANY($1::bigint[])", acked)
+        if failed:
+            self.stats.failures += len(failed)
+            await conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE position = $1", failed
+            )
+            log.warning("relay send failed for %d rows, first: %s", len(failed), failed[0][1])
+            await self._sleep(1.0)
+        self.stats.published += len(acked)
+        self.stats.batches += 1
+        return len(acked)
+
+    @staticmethod
+    def _record(row: asyncpg.Record) -> Any:
+        envelope = Envelope(
+            id=str(row["event_id"]), source=row["source"], type=row["event_type"], time=row["occurred_at"],
+            partitionkey=row["aggregate_id"], subject=row["subject"],
+            dataschema=f"schemas/{row['event_type']}.json", data=row["payload"].encode("utf-8"),
+        )
+        return to_kafka(envelope)
+
+    async def purge(self, conn: asyncpg.Connection) -> int:
+        """Delete published rows older than the retention period."""
+        result = await conn.execute(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
+            self.settings.outbox_retention_hours * 3600,
+        )
+        return int(result.split()[-1])
+
+
+async def run_relay(settings: ServiceSettings) -> None:
+    """Run a relay until SIGTERM/SIGINT."""
+    import signal
+
+    relay = OutboxRelay(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, relay.stop)
+    await relay.run()
+
+

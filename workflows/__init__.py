@@ -1,0 +1,1 @@
+"""Temporal workflows coordinating each apprentice's journey, their activities, worker and event bridge."""

@@ -1,0 +1,14 @@
+"""Typed search attribute keys of the journey (all Keyword; never personal data)."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+JOURNEY_STAGE = SearchAttributeKey.for_keyword("JourneyStage")
+COHORT_ID = SearchAttributeKey.for_keyword("CohortId")
+OCCUPATION_CODE = SearchAttributeKey.for_keyword("OccupationCode")
+EMPLOYER_ID = SearchAttributeKey.for_keyword("EmployerId")
+REGION = SearchAttributeKey.for_keyword("Region")
+CONSULATE = SearchAttributeKey.for_keyword("Consulate")
+
+ALL = (JOURNEY_STAGE, COHORT_ID, OCCUPATION_CODE, EMPLOYER_ID, REGION, CONSULATE)

@@ -16,13 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.local.settings import REPO_ROOT, StackSettings
+from deploy.provision import SEARCH_ATTRIBUTES, create_databases, create_topics
 from deploy.local.supervisor import PidFile, StackError
-
-#: Search attributes every journey may carry (all Keyword); never personal data.
-SEARCH_ATTRIBUTES = ("JourneyStage", "CohortId", "OccupationCode", "EmployerId", "Region", "Consulate")
-
-#: One database per service, created idempotently.
-SERVICE_DATABASES = ("applications", "training", "matching", "visa", "monitoring")
 
 PG_SYSTEM_USER = "embedded_postgres"
 
@@ -133,16 +128,7 @@ class Postgres(Component):
         return True
 
     async def after_start(self) -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(self.dsn(), timeout=5)
-        try:
-            existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
-            for name in SERVICE_DATABASES:
-                if name not in existing:
-                    await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
+        await create_databases(self.dsn())
 
 
 class Kafka(Component):
@@ -230,10 +216,7 @@ class Kafka(Component):
             await admin.close()
 
     async def after_start(self) -> None:
-        from contracts.topics import PARTITIONS, all_topics
-        from services.common.kafka import ensure_topics
-
-        await ensure_topics(self.settings.kafka_bootstrap, all_topics(), partitions=PARTITIONS)
+        await create_topics(self.settings.kafka_bootstrap)
 
 
 class Temporal(Component):

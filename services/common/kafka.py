@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -58,3 +58,40 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
         return missing
     finally:
         await admin.close()
+
+
+async def topic_partitions(bootstrap_servers: str, topic: str) -> list[int]:
+    """Partition numbers of a topic (empty if it does not exist)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    for entry in described:
+        if entry.get("topic") == topic and not entry.get("error_code"):
+            return sorted(p["partition"] for p in entry.get("partitions", []))
+    return []
+
+
+async def read_all(bootstrap_servers: str, topic: str, *, idle_ms: int = 1000) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record currently in a topic, read without a consumer group (for tools and tests)."""
+    partitions = [TopicPartition(topic, p) for p in await topic_partitions(bootstrap_servers, topic)]
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            batch = await consumer.getmany(timeout_ms=idle_ms)
+            if not batch:
+                break
+            for chunk in batch.values():
+                records.extend(chunk)
+        return records
+    finally:
+        await consumer.stop()

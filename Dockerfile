@@ -1,0 +1,13 @@
+# One image for every platform process; docker-compose.yml picks the command of each.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy PATH="/app/.venv/bin:$PATH"
+WORKDIR /app
+RUN pip install --no-cache-dir "uv>=0.5"
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY contracts ./contracts
+COPY services ./services
+COPY workflows ./workflows
+COPY deploy ./deploy
+RUN useradd --system --uid 10001 thamm
+USER thamm

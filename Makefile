@@ -1,0 +1,52 @@
+# THAMM apprentice mobility platform. `make demo` runs the local stack with a demo; `make test` runs the tests.
+SHELL := /bin/bash
+PY := .venv/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: bootstrap install up down status demo test test-unit lint format contracts bench clean
+
+bootstrap: .venv/.synced
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
+	$(UV) sync --frozen
+	@touch $@
+
+install: bootstrap
+	$(PY) -m deploy.local install
+
+up: install
+	$(PY) -m deploy.local up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m deploy.local down; fi
+
+status: bootstrap
+	$(PY) -m deploy.local status
+
+demo: up
+	$(PY) -m deploy.local demo
+
+test: install
+	$(PY) -m pytest
+
+test-unit: bootstrap
+	$(PY) -m pytest tests/unit
+
+lint: bootstrap
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy contracts services workflows deploy
+	.venv/bin/lint-imports
+
+format: bootstrap
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+contracts: bootstrap
+	$(PY) -m contracts.generate
+
+bench: install
+	$(PY) -m bench
+
+clean: down
+	rm -rf .run

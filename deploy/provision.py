@@ -1,0 +1,75 @@
+"""Idempotent provisioning of what the platform expects from its infrastructure.
+
+Databases (one per service), Kafka topics (event and dead-letter topics, auto-create being off) and the
+journey's Temporal search attributes. The local launcher calls these after each component starts;
+`python -m deploy.provision` does the same in docker-compose and other deployments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import asyncpg
+
+from contracts.topics import PARTITIONS, all_topics
+from services.common.kafka import ensure_topics
+
+SERVICE_DATABASES = ("applications", "training", "matching", "visa", "monitoring")
+SEARCH_ATTRIBUTES = ("JourneyStage", "CohortId", "OccupationCode", "EmployerId", "Region", "Consulate")
+
+
+async def create_databases(dsn: str, names: tuple[str, ...] = SERVICE_DATABASES) -> list[str]:
+    """Create the missing service databases; returns the ones created."""
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
+        created = [name for name in names if name not in existing]
+        for name in created:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        return created
+    finally:
+        await conn.close()
+
+
+async def create_topics(bootstrap_servers: str, partitions: int = PARTITIONS) -> list[str]:
+    """Create the missing event and dead-letter topics; returns the ones created."""
+    return await ensure_topics(bootstrap_servers, all_topics(), partitions=partitions)
+
+
+async def register_search_attributes(address: str, namespace: str = "default") -> list[str]:
+    """Register the missing Keyword search attributes; returns the ones added."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+    from temporalio.client import Client
+
+    client = await Client.connect(address, namespace=namespace)
+    listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    missing = [name for name in SEARCH_ATTRIBUTES if name not in listed.custom_attributes]
+    if missing:
+        await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+        ))
+    return missing
+
+
+async def provision(postgres_dsn: str, kafka: str, temporal: str) -> None:
+    print("databases created:", await create_databases(postgres_dsn) or "none missing")
+    print("topics created:", await create_topics(kafka) or "none missing")
+    print("search attributes added:", await register_search_attributes(temporal) or "none missing")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.provision", description=__doc__)
+    parser.add_argument("--postgres", required=True, help="postgresql://user:password@host:port/postgres")
+    parser.add_argument("--kafka", required=True, help="bootstrap servers, host:port")
+    parser.add_argument("--temporal", required=True, help="Temporal frontend, host:port")
+    args = parser.parse_args()
+    asyncio.run(provision(args.postgres, args.kafka, args.temporal))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""HTTP -> PostgreSQL + outbox -> relay -> Kafka -> bridge -> Temporal, driven as a user would."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from contracts.journey import JourneyStage, journey_workflow_id
+from contracts.topics import APPLICATIONS
+from deploy.local.demo import wait_for_journey
+from deploy.local.settings import StackSettings
+from deploy.local.stack import Stack
+from workflows.journey import ApprenticeJourneyWorkflow
+from services.common.kafka import read_all
+
+pytestmark = pytest.mark.e2e
+
+BODY = {"first_name": "Amina", "last_name": "Tazi", "date_of_birth": "2002-06-01",
+        "region": "souss-massa", "occupation_codes": ["29302"]}
+
+
+async def submit(settings: StackSettings) -> dict[str, str]:
+    async with httpx.AsyncClient(base_url=f"http://{settings.host}:{settings.applications_port}") as http:
+        response = await http.post("/v1/applications", json=BODY)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def count_runs(client: Client, workflow_id: str) -> int:
+    return len([e async for e in client.list_workflows(f"WorkflowId = '{workflow_id}'")])
+
+
+async def signals_received(client: Client, workflow_id: str) -> int:
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    return sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+
+
+async def test_submitted_application_starts_a_visible_journey(
+    platform: Stack, stack_settings: StackSettings, temporal_client: Client
+) -> None:
+    application = await submit(stack_settings)
+    workflow_id = journey_workflow_id(application["candidate_id"])
+
+    await wait_for_journey(temporal_client, workflow_id, "SUBMITTED", timeout_s=60)
+
+    handle = temporal_client.get_workflow_handle(workflow_id)
+    assert await handle.query(ApprenticeJourneyWorkflow.stage) == JourneyStage.SUBMITTED
+    description = await handle.describe()
+    attributes = {pair.key.name: pair.value for pair in description.typed_search_attributes
+                  if pair.key.name != "BuildIds"}
+    assert attributes == {"JourneyStage": "SUBMITTED", "Region": "souss-massa", "OccupationCode": "29302"}
+    assert "Amina" not in str(description.raw_description)  # no personal data in Temporal
+
+
+async def _find_submission(settings: StackSettings, candidate_id: str) -> ConsumerRecord[bytes, bytes]:
+    for record in await read_all(settings.kafka_bootstrap, APPLICATIONS):
+        if dict(record.headers).get("ce_subject") == candidate_id.encode():
+            return record
+    raise AssertionError("application_submitted not found on the topic")
+
+
+async def test_redelivered_submission_does_not_start_a_second_journey(
+    platform: Stack, stack_settings: StackSettings, temporal_client: Client
+) -> None:
+    application = await submit(stack_settings)
+    workflow_id = journey_workflow_id(application["candidate_id"])
+    await wait_for_journey(temporal_client, workflow_id, "SUBMITTED", timeout_s=60)
+    record = await _find_submission(stack_settings, application["candidate_id"])
+
+    producer = AIOKafkaProducer(bootstrap_servers=stack_settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(APPLICATIONS, value=record.value, key=record.key,
+                                     headers=list(record.headers), partition=record.partition)
+    finally:
+        await producer.stop()
+
+    deadline = time.monotonic() + 30
+    while await signals_received(temporal_client, workflow_id) < 2:
+        assert time.monotonic() < deadline, "the bridge did not deliver the redelivered event"
+        await asyncio.sleep(0.25)
+    assert await count_runs(temporal_client, workflow_id) == 1
+    handle = temporal_client.get_workflow_handle(workflow_id)
+    history = await handle.query(ApprenticeJourneyWorkflow.history)
+    assert [entry.stage for entry in history] == [JourneyStage.SUBMITTED]

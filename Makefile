@@ -11,8 +11,12 @@ bootstrap: .venv/.synced
 	$(UV) sync --frozen
 	@touch $@
 
-install: bootstrap
+install: bootstrap contracts/tools/node_modules/.installed
 	$(PY) -m deploy.local install
+
+contracts/tools/node_modules/.installed: contracts/tools/package-lock.json
+	cd contracts/tools && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 up: install
 	$(PY) -m deploy.local up
@@ -44,6 +48,8 @@ format: bootstrap
 
 contracts: bootstrap
 	$(PY) -m contracts.generate
+	$(PY) -m contracts.compat
+	cd contracts/tools && node validate-asyncapi.mjs ../asyncapi.yaml
 
 bench: install
 	$(PY) -m bench

@@ -1,0 +1,44 @@
+"""Valid sample instances of any catalog event, built from the model's field types."""
+
+from __future__ import annotations
+
+import types
+import typing
+import uuid
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from contracts.base import Event
+
+
+def _value(annotation: Any, name: str) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return _value(next(a for a in typing.get_args(annotation) if a is not type(None)), name)
+    if origin is list:
+        return [_value(typing.get_args(annotation)[0], name)]
+    if annotation is uuid.UUID:
+        return uuid.uuid4()
+    if annotation is datetime:
+        return datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
+    if annotation is date:
+        return date(2026, 9, 1)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return next(iter(annotation))
+    if annotation is bool:
+        return True
+    if annotation is int:
+        return 2
+    if annotation is float:
+        return 0.5
+    if annotation is str:
+        return {"currency": "EUR", "region": "casablanca-settat", "land": "DE-BY"}.get(name, f"{name}-value")
+    raise TypeError(f"no sample for {annotation!r} ({name})")
+
+
+def sample_event(cls: type[Event], **overrides: Any) -> Event:
+    """An instance of cls with plausible values for every field."""
+    values = {name: _value(field.annotation, name) for name, field in cls.model_fields.items()}
+    values.update(overrides)
+    return cls(**values)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,19 +98,32 @@ class EventConsumer:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
                 for tp, records in batches.items():
                     done = None
-                    try:
-                        for record in records:
+                    for record in records:
+                        try:
                             await self.handle_record(record)
-                            done = record.offset
-                    except _Interrupted:
-                        pass
+                        except _Interrupted:
+                            break
+                        except KafkaError as exc:  # the dead letter could not be written: read it again
+                            log.warning("cannot dead-letter %s@%d (%s); will retry", tp, record.offset, exc)
+                            self._consumer.seek(tp, record.offset)
+                            await asyncio.sleep(1.0)
+                            break
+                        done = record.offset
                     if done is not None:
-                        await self._consumer.commit({tp: done + 1})
+                        await self.commit(tp, done + 1)
         finally:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
             with contextlib.suppress(Exception):
                 await self._producer.stop()
+
+    async def commit(self, tp: TopicPartition, offset: int) -> None:
+        """Commit after the database transactions; a failed commit only means a redelivery the inbox absorbs."""
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit({tp: offset})
+        except KafkaError as exc:
+            log.warning("offset commit for %s failed (%s); records will be redelivered", tp, exc)
 
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Apply one record: parse, dedupe, run the handler with retries, or dead-letter it."""

@@ -36,7 +36,7 @@ async def claim(session: AsyncSession, *, group: str, event_id: str, event_type:
         .on_conflict_do_nothing()
         .returning(sa.column("event_id"))
     )
-    result = await session.execute(statement)
+    result = await session.exec(statement)
     return result.first() is not None
 
 

@@ -64,5 +64,5 @@ async def add_event(session: AsyncSession, event: Event, *, source: str, aggrega
     )
     session.add(record)
     # A notification is delivered at commit only, so the relay never wakes for a rolled-back event.
-    await session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    await session.exec(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return record

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 
 from contracts.envelope import Envelope, to_kafka
@@ -96,7 +97,13 @@ class OutboxRelay:
     async def _loop(self, conn: asyncpg.Connection) -> None:
         last_purge = datetime.min.replace(tzinfo=UTC)
         while not self._stop.is_set():
-            count = await self.publish_batch(conn)
+            try:
+                count = await self.publish_batch(conn)
+            except (KafkaError, OSError, TimeoutError) as exc:  # broker away: keep the rows, try again
+                log.warning("relay cannot publish (%s: %s); retrying", type(exc).__name__, exc)
+                self.stats.failures += 1
+                await self._sleep(1.0)
+                continue
             now = datetime.now(UTC)
             if now - last_purge > timedelta(minutes=10):
                 await self.purge(conn)
@@ -131,7 +138,7 @@ class OutboxRelay:
             except Exception as exc:  # the row stays pending and is retried on the next batch
                 failed.append((position, f"{type(exc).__name__}: {exc}"[:500]))
         if acked:
-            await conn.execute("UPDATE outbox SET published_at = now() WHERE position = ANY($1::bigint[])", acked)
+            await self.mark_published(conn, acked)
         if failed:
             self.stats.failures += len(failed)
             await conn.executemany(
@@ -142,6 +149,10 @@ class OutboxRelay:
         self.stats.published += len(acked)
         self.stats.batches += 1
         return len(acked)
+
+    async def mark_published(self, conn: asyncpg.Connection, positions: list[int]) -> None:
+        """Record the broker's acknowledgement; a crash before this republishes (consumers deduplicate)."""
+        await conn.execute("UPDATE outbox SET published_at = now() WHERE position = ANY($1::bigint[])", positions)
 
     @staticmethod
     def _record(row: asyncpg.Record) -> Any:

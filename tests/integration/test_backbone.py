@@ -1,0 +1,209 @@
+"""Outbox, relay, Kafka, inbox consumer and dead letters against real PostgreSQL and Kafka, under faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer, TopicPartition
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+
+from contracts.base import Event
+from contracts.catalog import ALL_EVENTS, CATALOG
+from contracts.envelope import Envelope, KafkaRecord, from_kafka
+from contracts.monitoring import CheckinRecorded
+from contracts.topics import dead_letter_topic
+from deploy.local.stack import Stack
+from services.common.consumer import EventConsumer
+from services.common.dlq import list_dead_letters, replay
+from services.common.kafka import read_all
+from services.common.relay import OutboxRelay
+from tests.factories import sample_event
+from tests.integration.conftest import Backbone, record_effect, running, until
+
+pytestmark = pytest.mark.integration
+
+
+def checkin(candidate: uuid.UUID, year: int = 1) -> CheckinRecorded:
+    return CheckinRecorded(candidate_id=candidate, checkin_id=uuid.uuid4(), training_year=year, risk_level="low")
+
+
+def ids_on(records: list[Any]) -> list[str]:
+    return [dict(r.headers)["ce_id"].decode() for r in records]
+
+
+async def test_every_event_type_round_trips_through_kafka(backbone: Backbone) -> None:
+    topic = await backbone.topic("roundtrip")
+    events = [sample_event(cls) for cls in ALL_EVENTS]
+    ids = await backbone.write(events, topic)
+    async with running(OutboxRelay(backbone.settings)):
+        await until(lambda: _count(backbone, topic, len(ids)), what="all events on the topic")
+    records = await read_all(backbone.settings.kafka_bootstrap_servers, topic)
+    by_id = {dict(r.headers)["ce_id"].decode(): r for r in records}
+    for event_id, event in zip(ids, events, strict=True):
+        record = by_id[event_id]
+        ours = from_kafka(KafkaRecord(record.key, record.value, list(record.headers)))
+        sdk = from_binary_event(KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value))
+        assert ours.event() == event
+        assert record.key == event.key().encode()
+        assert (sdk.get_id(), sdk.get_type(), sdk.get_source(), sdk.get_subject(), sdk.get_time()) == (
+            ours.id, event.TYPE, "/thamm/test", event.subject(), ours.time)
+        assert sdk.get_extension("partitionkey") == event.key()
+        assert sdk.get_data() == json.loads(event.model_dump_json())
+
+
+async def _count(backbone: Backbone, topic: str, n: int) -> bool:
+    return len(await read_all(backbone.settings.kafka_bootstrap_servers, topic, idle_ms=300)) >= n
+
+
+class CrashAfterSend(OutboxRelay):
+    """Dies after the broker acknowledged the batch but before the rows are marked published."""
+
+    async def mark_published(self, conn: asyncpg.Connection, positions: list[int]) -> None:
+        raise RuntimeError("relay killed between send and mark")
+
+
+async def test_relay_killed_between_send_and_mark_delivers_and_the_effect_applies_once(backbone: Backbone) -> None:
+    group = "g-relay-crash"
+    topic = await backbone.topic("relaycrash", group)
+    [event_id] = await backbone.write([checkin(uuid.uuid4())], topic)
+
+    with pytest.raises(RuntimeError, match="killed between send and mark"):
+        await CrashAfterSend(backbone.settings).run()
+    assert ids_on(await read_all(backbone.settings.kafka_bootstrap_servers, topic)) == [event_id]
+
+    consumer = backbone.consumer(topic, group)
+    async with running(OutboxRelay(backbone.settings), consumer):
+        await until(lambda: _count(backbone, topic, 2), what="the republished copy")
+        await until(lambda: _stat(consumer, "duplicates", 1), what="the duplicate to reach the consumer")
+    assert ids_on(await read_all(backbone.settings.kafka_bootstrap_servers, topic)) == [event_id, event_id]
+    assert [r["event_id"] for r in await backbone.effects(group)] == [event_id]
+
+
+async def _stat(consumer: EventConsumer, name: str, value: int) -> bool:
+    return getattr(consumer.stats, name) >= value
+
+
+class CrashBeforeOffsetCommit(EventConsumer):
+    """Dies after its database transaction committed but before the Kafka offset commit."""
+
+    async def commit(self, tp: TopicPartition, offset: int) -> None:
+        raise RuntimeError("consumer killed between database commit and offset commit")
+
+
+async def test_consumer_killed_before_offset_commit_has_its_redelivery_absorbed(backbone: Backbone) -> None:
+    group = "g-consumer-crash"
+    topic = await backbone.topic("consumercrash", group)
+    [event_id] = await backbone.write([checkin(uuid.uuid4())], topic)
+    async with running(OutboxRelay(backbone.settings)):
+        await until(lambda: _count(backbone, topic, 1), what="the event on the topic")
+
+    with pytest.raises(RuntimeError, match="killed between database commit"):
+        await backbone.consumer(topic, group, cls=CrashBeforeOffsetCommit).run()
+    assert [r["event_id"] for r in await backbone.effects(group)] == [event_id]
+
+    second = backbone.consumer(topic, group)
+    async with running(second):
+        await until(lambda: _stat(second, "duplicates", 1), what="the redelivery")
+    assert second.stats.processed == 0
+    assert [r["event_id"] for r in await backbone.effects(group)] == [event_id]
+
+
+async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay_works(backbone: Backbone) -> None:
+    group = "g-poison"
+    topic = await backbone.topic("poison", group)
+    broken_key = uuid.uuid4()
+    healthy = record_effect(group)
+    fixed = asyncio.Event()
+
+    async def flaky(event: Event, envelope: Envelope, session: Any) -> None:
+        if event.key() == str(broken_key) and not fixed.is_set():
+            raise ConnectionError("downstream unavailable")
+        await healthy(event, envelope, session)
+
+    [bad_id, good_id] = await backbone.write([checkin(broken_key), checkin(uuid.uuid4())], topic)
+    producer = AIOKafkaProducer(bootstrap_servers=backbone.settings.kafka_bootstrap_servers)
+    await producer.start()
+    await producer.send_and_wait(topic, key=b"k", value=b'{"candidate_id": "not-a-uuid"}', headers=[
+        ("ce_specversion", b"1.0"), ("ce_id", b"malformed-1"), ("ce_source", b"/x"),
+        ("ce_type", CheckinRecorded.TYPE.encode()), ("ce_time", b"2026-01-01T00:00:00Z")])
+    await producer.stop()
+
+    consumer = backbone.consumer(topic, group, handlers=dict.fromkeys(CATALOG, flaky), max_attempts=3)
+    async with running(OutboxRelay(backbone.settings), consumer):
+        await until(lambda: _stat(consumer, "dead_lettered", 2), what="two dead letters")
+        await until(lambda: _effects_include(backbone, group, good_id), what="the healthy event")
+
+    letters = {d.event_id: d for d in await list_dead_letters(backbone.settings.kafka_bootstrap_servers,
+                                                               dead_letter_topic(topic, group))}
+    assert set(letters) == {bad_id, "malformed-1"}
+    transient, malformed = letters[bad_id], letters["malformed-1"]
+    assert (transient.error_class, transient.attempts) == ("builtins.ConnectionError", 3)
+    assert transient.origin.startswith(f"{topic}/") and transient.headers["dlq-consumer-group"] == group
+    assert transient.headers["ce_type"] == CheckinRecorded.TYPE and transient.key == str(broken_key)
+    assert malformed.attempts == 1 and "ValidationError" in malformed.error_class
+
+    fixed.set()
+    assert await replay(backbone.settings.kafka_bootstrap_servers, dead_letter_topic(topic, group),
+                        event_ids={bad_id}) == 1
+    after = backbone.consumer(topic, group, handlers=dict.fromkeys(CATALOG, flaky))
+    async with running(after):
+        await until(lambda: _effects_include(backbone, group, bad_id), what="the replayed event")
+    assert sorted(r["event_id"] for r in await backbone.effects(group)) == sorted([good_id, bad_id])
+
+
+async def _effects_include(backbone: Backbone, group: str, event_id: str) -> bool:
+    return event_id in {r["event_id"] for r in await backbone.effects(group)}
+
+
+async def test_per_key_order_holds_with_concurrent_writers(backbone: Backbone) -> None:
+    group = "g-order"
+    topic = await backbone.topic("order", group)
+    keys = [uuid.uuid4() for _ in range(50)]
+    written: dict[str, list[str]] = defaultdict(list)
+
+    async def writer(key: uuid.UUID) -> None:
+        for _ in range(20):
+            written[str(key)] += await backbone.write([checkin(key)], topic)
+
+    consumer = backbone.consumer(topic, group)
+    async with running(OutboxRelay(backbone.settings), consumer):
+        await asyncio.gather(*(writer(k) for k in keys))
+        rows = await backbone.wait_for_effects(group, 1000)
+    assert len(rows) == 1000
+    applied: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        applied[row["key"]].append(row["event_id"])
+    assert applied == written
+
+
+async def test_no_event_is_lost_when_the_broker_restarts_mid_stream(backbone: Backbone, infra: Stack) -> None:
+    group = "g-restart"
+    topic = await backbone.topic("restart", group)
+    written: list[str] = []
+
+    async def writer() -> None:
+        for _ in range(60):
+            written.extend(await backbone.write([checkin(uuid.uuid4()) for _ in range(10)], topic))
+            await asyncio.sleep(0.1)
+
+    consumer = backbone.consumer(topic, group)
+    async with running(OutboxRelay(backbone.settings), consumer):
+        writing = asyncio.create_task(writer())
+        await until(lambda: _some_effects(backbone, group), what="the first effects")
+        await asyncio.to_thread(infra.down, ["kafka"], echo=False)
+        await asyncio.sleep(2)
+        await infra.up(["kafka"], echo=False)
+        await writing
+        rows = await backbone.wait_for_effects(group, len(written), timeout_s=120)
+    assert len(written) == 600
+    assert sorted(r["event_id"] for r in rows) == sorted(written)
+
+
+async def _some_effects(backbone: Backbone, group: str) -> bool:
+    return len(await backbone.effects(group)) > 50

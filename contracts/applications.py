@@ -84,8 +84,13 @@ class CandidateErased(Event):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    ApplicationSubmitted, DocumentVerified, DocumentRejected, ApplicationPreselected, ApplicationRejected,
-    ApplicationWithdrawn, CandidateErased,
+    ApplicationSubmitted,
+    DocumentVerified,
+    DocumentRejected,
+    ApplicationPreselected,
+    ApplicationRejected,
+    ApplicationWithdrawn,
+    CandidateErased,
 )
 
 __all__ = [c.__name__ for c in EVENTS] + ["EVENTS"]

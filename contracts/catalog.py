@@ -6,7 +6,12 @@ from contracts import applications, journey, matching, monitoring, training, vis
 from contracts.base import Event
 
 ALL_EVENTS: tuple[type[Event], ...] = (
-    *applications.EVENTS, *training.EVENTS, *matching.EVENTS, *visa.EVENTS, *monitoring.EVENTS, *journey.EVENTS,
+    *applications.EVENTS,
+    *training.EVENTS,
+    *matching.EVENTS,
+    *visa.EVENTS,
+    *monitoring.EVENTS,
+    *journey.EVENTS,
 )
 
 CATALOG: dict[str, type[Event]] = {cls.TYPE: cls for cls in ALL_EVENTS}

@@ -48,8 +48,12 @@ def _compare(old: Any, new: Any, path: str, problems: list[str]) -> None:
             added = sorted(set(after or []) - set(before or []))
             removed = sorted(set(before or []) - set(after or []))
             problems.append(f"{path}: enum changed (added {added}, removed {removed})")
-        elif key in ("anyOf", "oneOf", "allOf") and isinstance(before, list) and isinstance(after, list) \
-                and len(before) == len(after):
+        elif (
+            key in ("anyOf", "oneOf", "allOf")
+            and isinstance(before, list)
+            and isinstance(after, list)
+            and len(before) == len(after)
+        ):
             for i, (b, a) in enumerate(zip(before, after, strict=True)):
                 _compare(b, a, f"{path}/{key}/{i}", problems)
         elif key in ("items", "additionalProperties") and isinstance(before, dict) and isinstance(after, dict):
@@ -67,8 +71,10 @@ def _compare_object(old: dict[str, Any], new: dict[str, Any], path: str, problem
         else:
             _compare(old_props[name], new_props[name], f"{path}/{name}", problems)
     for name in sorted(new_req - old_req):
-        problems.append(f"{path}/{name}: " + ("new required property" if name not in old_props
-                                                else "optional property made required"))
+        problems.append(
+            f"{path}/{name}: "
+            + ("new required property" if name not in old_props else "optional property made required")
+        )
     for name in sorted((old_req - new_req) & set(new_props)):
         problems.append(f"{path}/{name}: required property made optional (old readers rely on it)")
 

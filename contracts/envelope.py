@@ -78,8 +78,15 @@ def dataschema_of(type_: str) -> str:
     return f"schemas/{type_}.json"
 
 
-def envelope_for(event: Event, *, source: str, event_id: str | None = None, time: datetime | None = None,
-                 traceparent: str | None = None, tracestate: str | None = None) -> Envelope:
+def envelope_for(
+    event: Event,
+    *,
+    source: str,
+    event_id: str | None = None,
+    time: datetime | None = None,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
+) -> Envelope:
     """Wrap a catalog event in its envelope; the key and subject come from the event itself."""
     return Envelope(
         id=event_id or str(uuid.uuid4()),
@@ -102,11 +109,16 @@ def _format_time(value: datetime) -> str:
 def to_kafka(envelope: Envelope) -> KafkaRecord:
     """Binary mode: value = data, `content-type` = datacontenttype, every attribute as `ce_<name>`."""
     attributes: dict[str, str | None] = {
-        "specversion": envelope.specversion, "id": envelope.id, "source": envelope.source,
-        "type": envelope.type, "time": _format_time(envelope.time), "subject": envelope.subject,
-        "partitionkey": envelope.partitionkey, "dataschema": envelope.dataschema,
+        "specversion": envelope.specversion,
+        "id": envelope.id,
+        "source": envelope.source,
+        "type": envelope.type,
+        "time": _format_time(envelope.time),
+        "subject": envelope.subject,
+        "partitionkey": envelope.partitionkey,
+        "dataschema": envelope.dataschema,
     }
-    headers = [(f"ce_{name}", attributes[name].encode()) for name in _CE_ATTRIBUTES if attributes[name] is not None]
+    headers = [(f"ce_{name}", value.encode()) for name in _CE_ATTRIBUTES if (value := attributes[name]) is not None]
     headers.append(("content-type", envelope.datacontenttype.encode()))
     for name in _TRACE_HEADERS:
         value = getattr(envelope, name)
@@ -145,9 +157,15 @@ def from_kafka(record: KafkaRecord) -> Envelope:
     key = record.key.decode("utf-8", errors="replace") if record.key is not None else None
     trace = {name: (headers[name].decode() if name in headers else None) for name in _TRACE_HEADERS}
     return Envelope(
-        id=str(attr("id")), source=str(attr("source")), type=str(attr("type")), time=time,
+        id=str(attr("id")),
+        source=str(attr("source")),
+        type=str(attr("type")),
+        time=time,
         partitionkey=attr("partitionkey", required=False) or key or "",
-        subject=attr("subject", required=False), dataschema=attr("dataschema", required=False),
-        datacontenttype=content_type or JSON, data=record.value,
-        traceparent=trace["traceparent"], tracestate=trace["tracestate"],
+        subject=attr("subject", required=False),
+        dataschema=attr("dataschema", required=False),
+        datacontenttype=content_type or JSON,
+        data=record.value,
+        traceparent=trace["traceparent"],
+        tracestate=trace["tracestate"],
     )

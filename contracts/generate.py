@@ -26,16 +26,25 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Which service publishes on which topic (the AsyncAPI `send` operations).
 PUBLISHERS = {
-    topics.APPLICATIONS: "applications", topics.TRAINING: "training", topics.MATCHING: "matching",
-    topics.VISA: "visa", topics.MONITORING: "monitoring", topics.JOURNEY: "journey",
+    topics.APPLICATIONS: "applications",
+    topics.TRAINING: "training",
+    topics.MATCHING: "matching",
+    topics.VISA: "visa",
+    topics.MONITORING: "monitoring",
+    topics.JOURNEY: "journey",
 }
 
 
 def schema_of(cls: type[Event]) -> dict[str, Any]:
     """The JSON Schema (2020-12) of what producers emit for one event type."""
     schema = cls.model_json_schema(mode="serialization")
-    schema = {"$schema": SCHEMA_DIALECT, "$id": f"https://thamm.example/schemas/{cls.TYPE}.json",
-              **schema, "title": cls.TYPE, "description": (cls.__doc__ or "").strip()}
+    schema = {
+        "$schema": SCHEMA_DIALECT,
+        "$id": f"https://thamm.example/schemas/{cls.TYPE}.json",
+        **schema,
+        "title": cls.TYPE,
+        "description": (cls.__doc__ or "").strip(),
+    }
     schema["x-topic"] = cls.TOPIC
     schema["x-key"] = cls.KEY_FIELD
     return schema
@@ -53,7 +62,15 @@ def _headers_schema(cls: type[Event]) -> dict[str, Any]:
     text = {"type": "string"}
     return {
         "type": "object",
-        "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_partitionkey", "content-type"],
+        "required": [
+            "ce_specversion",
+            "ce_id",
+            "ce_source",
+            "ce_type",
+            "ce_time",
+            "ce_partitionkey",
+            "content-type",
+        ],
         "properties": {
             "ce_specversion": {"type": "string", "const": "1.0", "description": "CloudEvents version."},
             "ce_id": {**text, "format": "uuid", "description": "Event id; consumers deduplicate on it."},
@@ -61,7 +78,10 @@ def _headers_schema(cls: type[Event]) -> dict[str, Any]:
             "ce_type": {**text, "const": cls.TYPE},
             "ce_time": {**text, "format": "date-time", "description": "When it happened (RFC 3339, UTC)."},
             "ce_subject": {**text, "description": "Candidate id, where the event concerns a candidate."},
-            "ce_partitionkey": {**text, "description": f"Same as the record key: the event's {cls.KEY_FIELD}."},
+            "ce_partitionkey": {
+                **text,
+                "description": f"Same as the record key: the event's {cls.KEY_FIELD}.",
+            },
             "ce_dataschema": {**text, "const": f"schemas/{cls.TYPE}.json"},
             "content-type": {**text, "const": "application/json"},
             "traceparent": {**text, "description": "W3C trace context of the request that caused the event."},
@@ -85,29 +105,51 @@ def asyncapi_document() -> dict[str, Any]:
             "address": topic,
             "description": f"Events published by the {PUBLISHERS[topic]} service.",
             "messages": {_message_name(c): {"$ref": f"#/components/messages/{_message_name(c)}"} for c in classes},
-            "bindings": {"kafka": {**kafka_binding, "topic": topic, "partitions": topics.PARTITIONS, "replicas": 1,
-                                   "topicConfiguration": {"cleanup.policy": ["delete"]}}},
+            "bindings": {
+                "kafka": {
+                    **kafka_binding,
+                    "topic": topic,
+                    "partitions": topics.PARTITIONS,
+                    "replicas": 1,
+                    "topicConfiguration": {"cleanup.policy": ["delete"]},
+                }
+            },
         }
         operations[f"publish_{cid}"] = {
-            "action": "send", "channel": {"$ref": f"#/channels/{cid}"},
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{cid}"},
             "summary": f"The {PUBLISHERS[topic]} service publishes through its outbox relay.",
             "messages": [{"$ref": f"#/channels/{cid}/messages/{_message_name(c)}"} for c in classes],
         }
         for cls in classes:
             messages[_message_name(cls)] = {
-                "name": cls.TYPE, "title": cls.__name__, "summary": (cls.__doc__ or "").strip(),
-                "contentType": "application/json", "headers": _headers_schema(cls),
-                "payload": {"schemaFormat": "application/schema+json;version=draft-07",
-                            "schema": {"$ref": f"./schemas/{cls.TYPE}.json"}},
+                "name": cls.TYPE,
+                "title": cls.__name__,
+                "summary": (cls.__doc__ or "").strip(),
+                "contentType": "application/json",
+                "headers": _headers_schema(cls),
+                "payload": {
+                    "schemaFormat": "application/schema+json;version=draft-07",
+                    "schema": {"$ref": f"./schemas/{cls.TYPE}.json"},
+                },
                 "correlationId": {"location": "$message.header#/ce_id"},
-                "bindings": {"kafka": {**kafka_binding, "key": {"type": "string", "format": "uuid",
-                                                                "description": f"The event's {cls.KEY_FIELD}."}}},
+                "bindings": {
+                    "kafka": {
+                        **kafka_binding,
+                        "key": {
+                            "type": "string",
+                            "format": "uuid",
+                            "description": f"The event's {cls.KEY_FIELD}.",
+                        },
+                    }
+                },
             }
     for sub in topics.SUBSCRIPTIONS:
         for topic in sub.topics:
             cid = _channel_id(topic)
             operations[f"{_channel_id(sub.group)}_receives_{cid}"] = {
-                "action": "receive", "channel": {"$ref": f"#/channels/{cid}"},
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{cid}"},
                 "bindings": {"kafka": {**kafka_binding, "groupId": {"type": "string", "const": sub.group}}},
             }
             dlq = topics.dead_letter_topic(topic, sub.group)
@@ -115,20 +157,31 @@ def asyncapi_document() -> dict[str, Any]:
             channels[dlq_id] = {
                 "address": dlq,
                 "description": f"Messages of {topic} that consumer group {sub.group} could not process: the original "
-                               "key, value and headers plus dlq-* headers (origin, error, attempts).",
-                "messages": {m: {"$ref": f"#/components/messages/{m}"}
-                             for m in (_message_name(c) for c in by_topic[topic])},
+                "key, value and headers plus dlq-* headers (origin, error, attempts).",
+                "messages": {
+                    m: {"$ref": f"#/components/messages/{m}"} for m in (_message_name(c) for c in by_topic[topic])
+                },
                 "bindings": {"kafka": {**kafka_binding, "topic": dlq, "partitions": topics.PARTITIONS, "replicas": 1}},
             }
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "THAMM platform events", "version": "1.0.0",
-                 "description": "Integration events of the THAMM apprentice mobility platform: CloudEvents 1.0 "
-                                "in Kafka binary mode (ce_* headers, JSON body, W3C traceparent header)."},
+        "info": {
+            "title": "THAMM platform events",
+            "version": "1.0.0",
+            "description": "Integration events of the THAMM apprentice mobility platform: CloudEvents 1.0 "
+            "in Kafka binary mode (ce_* headers, JSON body, W3C traceparent header).",
+        },
         "defaultContentType": "application/json",
-        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka",
-                              "description": "Single-node KRaft broker of the local stack."}},
-        "channels": channels, "operations": operations, "components": {"messages": messages},
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "Single-node KRaft broker of the local stack.",
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
     }
 
 
@@ -139,8 +192,10 @@ def _dump_json(data: dict[str, Any]) -> str:
 def expected_files() -> dict[Path, str]:
     """Every generated file and the text it should have."""
     files = {SCHEMAS_DIR / f"{cls.TYPE}.json": _dump_json(schema_of(cls)) for cls in ALL_EVENTS}
-    files[ASYNCAPI_FILE] = ("# Generated by `make contracts` from the models in contracts/; do not edit.\n"
-                            + yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True, width=110))
+    files[ASYNCAPI_FILE] = (
+        "# Generated by `make contracts` from the models in contracts/; do not edit.\n"
+        + yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True, width=110)
+    )
     return files
 
 

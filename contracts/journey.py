@@ -37,10 +37,17 @@ class JourneyStage(StrEnum):
     DROPPED_OUT = "DROPPED_OUT"
 
 
-TERMINAL_STAGES = frozenset({
-    JourneyStage.COMPLETED, JourneyStage.REJECTED, JourneyStage.WITHDRAWN, JourneyStage.TRAINING_FAILED,
-    JourneyStage.NOT_PLACED, JourneyStage.VISA_REFUSED, JourneyStage.DROPPED_OUT,
-})
+TERMINAL_STAGES = frozenset(
+    {
+        JourneyStage.COMPLETED,
+        JourneyStage.REJECTED,
+        JourneyStage.WITHDRAWN,
+        JourneyStage.TRAINING_FAILED,
+        JourneyStage.NOT_PLACED,
+        JourneyStage.VISA_REFUSED,
+        JourneyStage.DROPPED_OUT,
+    }
+)
 
 
 def journey_workflow_id(candidate_id: UUID | str) -> str:

@@ -125,6 +125,15 @@ class ContractSigned(_CandidateMatchEvent):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    EmployerRegistered, PositionPublished, PositionClosed, CandidateShortlisted, InterviewScheduled,
-    InterviewCompleted, OfferMade, OfferAccepted, OfferDeclined, OfferWithdrawn, ContractSigned,
+    EmployerRegistered,
+    PositionPublished,
+    PositionClosed,
+    CandidateShortlisted,
+    InterviewScheduled,
+    InterviewCompleted,
+    OfferMade,
+    OfferAccepted,
+    OfferDeclined,
+    OfferWithdrawn,
+    ContractSigned,
 )

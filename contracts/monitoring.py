@@ -91,6 +91,12 @@ class CostRecorded(_MonitoringEvent):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    PredepartureCompleted, ArrivalConfirmed, CheckinRecorded, PlacementAtRisk, ProbationPassed,
-    TrainingTerminated, TrainingCompleted, CostRecorded,
+    PredepartureCompleted,
+    ArrivalConfirmed,
+    CheckinRecorded,
+    PlacementAtRisk,
+    ProbationPassed,
+    TrainingTerminated,
+    TrainingCompleted,
+    CostRecorded,
 )

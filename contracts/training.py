@@ -89,5 +89,10 @@ class TrainingDroppedOut(_TrainingEvent):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    Enrolled, AttendanceBelowThreshold, LevelReached, ExamPassed, ExamFailed, TrainingDroppedOut,
+    Enrolled,
+    AttendanceBelowThreshold,
+    LevelReached,
+    ExamPassed,
+    ExamFailed,
+    TrainingDroppedOut,
 )

@@ -78,6 +78,11 @@ class VisaRefused(_VisaEvent):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    VisaCaseOpened, LabourApprovalGranted, LabourApprovalRefused, AppointmentBooked, VisaLodged,
-    VisaGranted, VisaRefused,
+    VisaCaseOpened,
+    LabourApprovalGranted,
+    LabourApprovalRefused,
+    AppointmentBooked,
+    VisaLodged,
+    VisaGranted,
+    VisaRefused,
 )

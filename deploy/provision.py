@@ -48,10 +48,12 @@ async def register_search_attributes(address: str, namespace: str = "default") -
     listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
     missing = [name for name in SEARCH_ATTRIBUTES if name not in listed.custom_attributes]
     if missing:
-        await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-            namespace=namespace,
-            search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
-        ))
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=namespace,
+                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+            )
+        )
     return missing
 
 

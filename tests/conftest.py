@@ -21,9 +21,18 @@ TEST_RUN_DIR = REPO_ROOT / ".run" / "test"
 def stack_settings() -> StackSettings:
     """Ports that do not collide with a developer's running `make up` stack."""
     return StackSettings(
-        run_dir=TEST_RUN_DIR, postgres_port=55442, kafka_port=29092, kafka_controller_port=29093,
-        temporal_port=27233, temporal_ui_port=28233, applications_port=18001, training_port=18002,
-        matching_port=18003, visa_port=18004, monitoring_port=18005, stop_timeout_s=15,
+        run_dir=TEST_RUN_DIR,
+        postgres_port=55442,
+        kafka_port=29092,
+        kafka_controller_port=29093,
+        temporal_port=27233,
+        temporal_ui_port=28233,
+        applications_port=18001,
+        training_port=18002,
+        matching_port=18003,
+        visa_port=18004,
+        monitoring_port=18005,
+        stop_timeout_s=15,
     )
 
 

@@ -37,19 +37,33 @@ TOPICS = (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING)
 
 #: Facts the journey reacts to, besides the ones that move its stage.
 EXTRA_FACTS = (
-    "thamm.training.level_reached.v1", "thamm.training.exam_failed.v1", "thamm.training.attendance_below_threshold.v1",
-    "thamm.matching.candidate_shortlisted.v1", "thamm.matching.offer_made.v1", "thamm.matching.offer_accepted.v1",
-    "thamm.matching.offer_declined.v1", "thamm.matching.offer_withdrawn.v1",
-    "thamm.visa.labour_approval_granted.v1", "thamm.visa.labour_approval_refused.v1",
-    "thamm.visa.appointment_booked.v1", "thamm.visa.visa_lodged.v1", "thamm.visa.visa_refused.v1",
-    "thamm.monitoring.predeparture_completed.v1", "thamm.monitoring.placement_at_risk.v1",
-    "thamm.monitoring.training_terminated.v1", "thamm.monitoring.checkin_recorded.v1",
+    "thamm.training.level_reached.v1",
+    "thamm.training.exam_failed.v1",
+    "thamm.training.attendance_below_threshold.v1",
+    "thamm.matching.candidate_shortlisted.v1",
+    "thamm.matching.offer_made.v1",
+    "thamm.matching.offer_accepted.v1",
+    "thamm.matching.offer_declined.v1",
+    "thamm.matching.offer_withdrawn.v1",
+    "thamm.visa.labour_approval_granted.v1",
+    "thamm.visa.labour_approval_refused.v1",
+    "thamm.visa.appointment_booked.v1",
+    "thamm.visa.visa_lodged.v1",
+    "thamm.visa.visa_refused.v1",
+    "thamm.monitoring.predeparture_completed.v1",
+    "thamm.monitoring.placement_at_risk.v1",
+    "thamm.monitoring.training_terminated.v1",
+    "thamm.monitoring.checkin_recorded.v1",
 )
 
 
 def to_fact(event: Event, envelope: Envelope) -> JourneyFact:
-    return JourneyFact(event_id=envelope.id, event_type=envelope.type, occurred_at=envelope.time,
-                       data=event.model_dump(mode="json"))
+    return JourneyFact(
+        event_id=envelope.id,
+        event_type=envelope.type,
+        occurred_at=envelope.time,
+        data=event.model_dump(mode="json"),
+    )
 
 
 class JourneyBridge:
@@ -66,16 +80,26 @@ class JourneyBridge:
     async def start_journey(self, event: Event, envelope: Envelope, _session: Any = None) -> None:
         """Signal-with-start the candidate's journey."""
         assert isinstance(event, ApplicationSubmitted)
-        journey = JourneyInput(candidate_id=event.candidate_id, application_id=event.application_id,
-                               region=event.region, occupation_codes=event.occupation_codes)
-        attributes = [SearchAttributePair(search.JOURNEY_STAGE, JourneyStage.SUBMITTED.value),
-                      SearchAttributePair(search.REGION, event.region)]
+        journey = JourneyInput(
+            candidate_id=event.candidate_id,
+            application_id=event.application_id,
+            region=event.region,
+            occupation_codes=event.occupation_codes,
+        )
+        attributes = [
+            SearchAttributePair(search.JOURNEY_STAGE, JourneyStage.SUBMITTED.value),
+            SearchAttributePair(search.REGION, event.region),
+        ]
         if event.occupation_codes:
             attributes.append(SearchAttributePair(search.OCCUPATION_CODE, event.occupation_codes[0]))
         try:
             await self.client.start_workflow(
-                ApprenticeJourneyWorkflow.run, journey, id=journey_workflow_id(event.candidate_id),
-                task_queue=TASK_QUEUE, start_signal="fact", start_signal_args=[to_fact(event, envelope)],
+                ApprenticeJourneyWorkflow.run,
+                journey,
+                id=journey_workflow_id(event.candidate_id),
+                task_queue=TASK_QUEUE,
+                start_signal="fact",
+                start_signal_args=[to_fact(event, envelope)],
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=TypedSearchAttributes(attributes),
@@ -103,8 +127,12 @@ async def main() -> None:
     client = await connect_temporal(settings)
     bridge = JourneyBridge(client)
     consumer = EventConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group=JOURNEY_BRIDGE_GROUP, topics=TOPICS,
-        handlers=bridge.handlers(), sessions=None, max_attempts=settings.consumer_max_attempts,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group=JOURNEY_BRIDGE_GROUP,
+        topics=TOPICS,
+        handlers=bridge.handlers(),
+        sessions=None,
+        max_attempts=settings.consumer_max_attempts,
     )
     await run_until_signalled(consumer)
 

@@ -23,5 +23,9 @@ async def connect_temporal(settings: JourneySettings):  # type: ignore[no-untype
     from temporalio.contrib.opentelemetry import TracingInterceptor
     from temporalio.contrib.pydantic import pydantic_data_converter
 
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                data_converter=pydantic_data_converter, interceptors=[TracingInterceptor()])
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=[TracingInterceptor()],
+    )

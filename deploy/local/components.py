@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.local.settings import REPO_ROOT, StackSettings
-from deploy.provision import SEARCH_ATTRIBUTES, create_databases, create_topics
 from deploy.local.supervisor import PidFile, StackError
+from deploy.provision import SEARCH_ATTRIBUTES, create_databases, create_topics
 
 PG_SYSTEM_USER = "embedded_postgres"
 
@@ -97,9 +97,20 @@ class Postgres(Component):
         if user is not None:
             shutil.chown(self.data_dir, user, user)
         result = subprocess.run(
-            [str(self.bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--no-sync"],
-            capture_output=True, text=True, user=user, check=False,
+            [
+                str(self.bin_dir() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            user=user,
+            check=False,
         )
         if result.returncode != 0:
             raise StackError(f"initdb failed: {result.stderr.strip() or result.stdout.strip()}")
@@ -107,11 +118,25 @@ class Postgres(Component):
     def argv(self) -> list[str]:
         socket_dir = self.data_dir
         return [
-            str(self.bin_dir() / "postgres"), "-D", str(self.data_dir),
-            "-c", f"listen_addresses={self.settings.host}", "-p", str(self.port),
-            "-c", f"unix_socket_directories={socket_dir}",
-            "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "shared_buffers=128MB",
+            str(self.bin_dir() / "postgres"),
+            "-D",
+            str(self.data_dir),
+            "-c",
+            f"listen_addresses={self.settings.host}",
+            "-p",
+            str(self.port),
+            "-c",
+            f"unix_socket_directories={socket_dir}",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "shared_buffers=128MB",
         ]
 
     def dsn(self, database: str = "postgres") -> str:
@@ -122,7 +147,7 @@ class Postgres(Component):
 
         try:
             conn = await asyncpg.connect(self.dsn(), timeout=2)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await conn.close()
         return True
@@ -181,9 +206,21 @@ class Kafka(Component):
         if not (self.data_dir / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
             result = subprocess.run(
-                ["java", "-cp", f"{self.settings.kafka_libs}/*", "kafka.tools.StorageTool", "format",
-                 "-t", cluster_id, "-c", str(self.config_file), "--standalone"],
-                capture_output=True, text=True, check=False,
+                [
+                    "java",
+                    "-cp",
+                    f"{self.settings.kafka_libs}/*",
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(self.config_file),
+                    "--standalone",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if result.returncode != 0:
                 raise StackError(f"formatting Kafka storage failed: {result.stdout}{result.stderr}")
@@ -191,11 +228,19 @@ class Kafka(Component):
     def argv(self) -> list[str]:
         heap = self.settings.kafka_heap_mb
         return [
-            "java", f"-Xms{min(heap, 256)}m", f"-Xmx{heap}m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true",
+            "java",
+            f"-Xms{min(heap, 256)}m",
+            f"-Xmx{heap}m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.config_file.parent / 'log4j2.properties'}",
             f"-Dkafka.logs.dir={self.settings.run_dir / 'kafka' / 'logs'}",
-            "-cp", f"{self.settings.kafka_libs}/*", "kafka.Kafka", str(self.config_file),
+            "-cp",
+            f"{self.settings.kafka_libs}/*",
+            "kafka.Kafka",
+            str(self.config_file),
         ]
 
     async def healthy(self) -> bool:
@@ -228,9 +273,21 @@ class Temporal(Component):
     def argv(self) -> list[str]:
         s = self.settings
         argv = [
-            temporal_cli(), "server", "start-dev", "--ip", s.host, "--port", str(s.temporal_port),
-            "--ui-port", str(s.temporal_ui_port), "--db-filename", str(s.run_dir / "temporal" / "temporal.db"),
-            "--log-level", "warn", "--log-format", "pretty",
+            temporal_cli(),
+            "server",
+            "start-dev",
+            "--ip",
+            s.host,
+            "--port",
+            str(s.temporal_port),
+            "--ui-port",
+            str(s.temporal_ui_port),
+            "--db-filename",
+            str(s.run_dir / "temporal" / "temporal.db"),
+            "--log-level",
+            "warn",
+            "--log-format",
+            "pretty",
         ]
         for name in SEARCH_ATTRIBUTES:
             argv += ["--search-attribute", f"{name}=Keyword"]
@@ -282,9 +339,19 @@ def install_kafka_jars(settings: StackSettings) -> None:
     libs.mkdir(parents=True, exist_ok=True)
     print(f"fetching Kafka jars into {libs} (first start only) ...", flush=True)
     result = subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(REPO_ROOT / "deploy" / "kafka" / "pom.xml"), "dependency:copy-dependencies",
-         f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
-        capture_output=True, text=True, check=False,
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(REPO_ROOT / "deploy" / "kafka" / "pom.xml"),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0 or not _have_jars(libs):
         raise StackError(f"fetching Kafka jars failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
@@ -294,8 +361,11 @@ def _ensure_system_user(name: str) -> None:
     try:
         pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", name],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", name],
+            check=True,
+            capture_output=True,
+        )
 
 
 def _allow_traverse(path: Path) -> None:
@@ -348,11 +418,13 @@ class PlatformProcess(Component):
     def env(self) -> dict[str, str]:
         s, p = self.settings, self.env_prefix
         env = dict(os.environ)
-        env.update({
-            f"{p}KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap,
-            f"{p}TEMPORAL_ADDRESS": s.temporal_address,
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                f"{p}KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap,
+                f"{p}TEMPORAL_ADDRESS": s.temporal_address,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if self.database:
             env[f"{p}DATABASE_URL"] = s.database_url(self.database)
         if self.port:

@@ -13,10 +13,20 @@ from contracts.journey import journey_workflow_id
 from deploy.local.settings import StackSettings
 
 DEMO_CANDIDATES = [
-    {"first_name": "Youssef", "last_name": "El Amrani", "date_of_birth": "2003-04-12",
-     "region": "casablanca-settat", "occupation_codes": ["29302"]},
-    {"first_name": "Salma", "last_name": "Benkirane", "date_of_birth": "2001-11-30",
-     "region": "fes-meknes", "occupation_codes": ["25102", "26112"]},
+    {
+        "first_name": "Youssef",
+        "last_name": "El Amrani",
+        "date_of_birth": "2003-04-12",
+        "region": "casablanca-settat",
+        "occupation_codes": ["29302"],
+    },
+    {
+        "first_name": "Salma",
+        "last_name": "Benkirane",
+        "date_of_birth": "2001-11-30",
+        "region": "fes-meknes",
+        "occupation_codes": ["25102", "26112"],
+    },
 ]
 
 
@@ -46,14 +56,18 @@ async def run_demo(settings: StackSettings) -> int:
             application = response.json()
             workflow_id = journey_workflow_id(application["candidate_id"])
             print(f"1. POST {base}/v1/applications  -> 201, application {application['id']}")
-            print(f"   candidate {application['candidate_id']} ({body['region']}, "
-                  f"occupations {', '.join(body['occupation_codes'])})")
+            print(
+                f"   candidate {application['candidate_id']} ({body['region']}, "
+                f"occupations {', '.join(body['occupation_codes'])})"
+            )
             seconds = await wait_for_journey(client, workflow_id, "SUBMITTED")
             print(f"2. journey {workflow_id} running with JourneyStage=SUBMITTED after {seconds:.2f}s")
             print(f"   open it: {ui}/namespaces/default/workflows/{workflow_id}\n")
     print("Find every submitted journey:")
     print(f"   UI:  {ui}/namespaces/default/workflows?query=JourneyStage%3D%22SUBMITTED%22")
-    print(f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
-          "--query \"JourneyStage='SUBMITTED'\"")
+    print(
+        f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
+        "--query \"JourneyStage='SUBMITTED'\""
+    )
     print(f"API docs: {base}/docs   Stop everything: make down")
     return 0

@@ -61,12 +61,19 @@ class Stack:
             )
         started = time.monotonic()
         component.prepare()
-        spawn(component.argv(), log=component.log, pid_file=component.pid_file, env=component.env(),
-              user=component.user())
+        spawn(
+            component.argv(),
+            log=component.log,
+            pid_file=component.pid_file,
+            env=component.env(),
+            user=component.user(),
+        )
         if not await self._wait_healthy(component, self.settings.start_timeout_s):
             stop(component.pid_file, sig=component.stop_signal, timeout_s=5)
-            raise StackError(f"{component.name} did not become healthy in {self.settings.start_timeout_s:.0f}s; "
-                             f"last lines of {component.log}:\n{tail(component.log)}")
+            raise StackError(
+                f"{component.name} did not become healthy in {self.settings.start_timeout_s:.0f}s; "
+                f"last lines of {component.log}:\n{tail(component.log)}"
+            )
         await component.after_start()
         where = f"port {component.port}" if component.port else "no port"
         say(f"  {component.name:<20} started ({where}, {time.monotonic() - started:.1f}s)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -37,7 +38,7 @@ class PidFile:
                 return None
             if proc.status() == psutil.STATUS_ZOMBIE:
                 return None
-            return proc.pid
+            return int(proc.pid)
         except (FileNotFoundError, ValueError, KeyError, psutil.NoSuchProcess, psutil.AccessDenied):
             return None
 
@@ -45,8 +46,15 @@ class PidFile:
         self.path.unlink(missing_ok=True)
 
 
-def spawn(argv: list[str], *, log: Path, pid_file: PidFile, env: dict[str, str] | None = None,
-          cwd: Path | None = None, user: str | None = None) -> int:
+def spawn(
+    argv: list[str],
+    *,
+    log: Path,
+    pid_file: PidFile,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    user: str | None = None,
+) -> int:
     """Start argv in its own session, output appended to log; returns the pid."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -54,8 +62,14 @@ def spawn(argv: list[str], *, log: Path, pid_file: PidFile, env: dict[str, str] 
         out.flush()
         try:
             proc = subprocess.Popen(
-                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=cwd, start_new_session=True, user=user,
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                user=user,
             )
         except FileNotFoundError as exc:
             raise StackError(f"cannot start {argv[0]}: {exc.strerror}") from exc
@@ -73,16 +87,12 @@ def stop(pid_file: PidFile, *, sig: int = signal.SIGTERM, timeout_s: float = 20.
         procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
     except psutil.NoSuchProcess:
         procs = []
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
     _gone, alive = psutil.wait_procs(procs, timeout=timeout_s)
     for proc in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(alive, timeout=5)
     pid_file.clear()
     return True

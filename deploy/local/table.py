@@ -9,8 +9,25 @@ from deploy.local.settings import StackSettings
 def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     """Every process the platform runs, in start order (compose lists the same names)."""
     return [
-        PlatformProcess("applications-api", s, s.applications_port, kind="platform", module="services.applications", args=("api",), env_prefix="APPLICATIONS_", database="applications"),  # noqa: E501
-        PlatformProcess("applications-relay", s, kind="platform", module="services.applications", args=("relay",), env_prefix="APPLICATIONS_", database="applications"),  # noqa: E501
+        PlatformProcess(
+            "applications-api",
+            s,
+            s.applications_port,
+            kind="platform",
+            module="services.applications",
+            args=("api",),
+            env_prefix="APPLICATIONS_",
+            database="applications",
+        ),
+        PlatformProcess(
+            "applications-relay",
+            s,
+            kind="platform",
+            module="services.applications",
+            args=("relay",),
+            env_prefix="APPLICATIONS_",
+            database="applications",
+        ),
         PlatformProcess("journey-worker", s, kind="platform", module="workflows.worker", env_prefix="JOURNEY_"),
         PlatformProcess("journey-bridge", s, kind="platform", module="workflows.bridge", env_prefix="JOURNEY_"),
     ]

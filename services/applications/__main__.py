@@ -36,8 +36,13 @@ def main() -> None:
 
         if settings.migrate_on_start:
             asyncio.run(upgrade_to_head(settings, MIGRATIONS))
-        uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
-                    log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            access_log=False,
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,12 @@ def create_app(settings: ApplicationsSettings) -> FastAPI:
         await engine.dispose()
 
     setup_telemetry(settings)
-    app = FastAPI(title="THAMM applications service", version="1.0.0", lifespan=lifespan,
-                  description="Candidates, applications, documents, eligibility and pre-selection.")
+    app = FastAPI(
+        title="THAMM applications service",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Candidates, applications, documents, eligibility and pre-selection.",
+    )
     app.state.settings = settings
     install_problem_handlers(app)
     app.include_router(router)

@@ -19,8 +19,12 @@ class ApplicationStatus(StrEnum):
 _ALLOWED: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     ApplicationStatus.DRAFT: frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN}),
     ApplicationStatus.SUBMITTED: frozenset(
-        {ApplicationStatus.SCREENING, ApplicationStatus.PRESELECTED, ApplicationStatus.REJECTED,
-         ApplicationStatus.WITHDRAWN}
+        {
+            ApplicationStatus.SCREENING,
+            ApplicationStatus.PRESELECTED,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        }
     ),
     ApplicationStatus.SCREENING: frozenset(
         {ApplicationStatus.PRESELECTED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN}

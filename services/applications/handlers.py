@@ -22,18 +22,35 @@ async def submit_application(sessions: SessionFactory, command: ApplicationCreat
     """Register the candidate and submit their application; publishes application_submitted."""
     now = datetime.now(UTC)
     async with transaction(sessions) as session:
-        candidate = CandidateRecord(first_name=command.first_name, last_name=command.last_name,
-                                    date_of_birth=command.date_of_birth, region=command.region)
-        application = ApplicationRecord(candidate_id=candidate.id, status=ApplicationStatus.SUBMITTED.value,
-                                        region=command.region, occupation_codes=list(command.occupation_codes),
-                                        submitted_at=now)
+        candidate = CandidateRecord(
+            first_name=command.first_name,
+            last_name=command.last_name,
+            date_of_birth=command.date_of_birth,
+            region=command.region,
+        )
+        application = ApplicationRecord(
+            candidate_id=candidate.id,
+            status=ApplicationStatus.SUBMITTED.value,
+            region=command.region,
+            occupation_codes=list(command.occupation_codes),
+            submitted_at=now,
+        )
         session.add(candidate)
         await session.flush()
         session.add(application)
-        await add_event(session, ApplicationSubmitted(
-            candidate_id=candidate.id, application_id=application.id, submitted_at=now, region=command.region,
-            occupation_codes=list(command.occupation_codes),
-        ), source=SOURCE, aggregate_type="application", occurred_at=now)
+        await add_event(
+            session,
+            ApplicationSubmitted(
+                candidate_id=candidate.id,
+                application_id=application.id,
+                submitted_at=now,
+                region=command.region,
+                occupation_codes=list(command.occupation_codes),
+            ),
+            source=SOURCE,
+            aggregate_type="application",
+            occurred_at=now,
+        )
     return application
 
 

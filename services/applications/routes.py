@@ -23,8 +23,12 @@ def _sessions(request: Request) -> SessionFactory:
 SessionsDep = Annotated[SessionFactory, Depends(_sessions)]
 
 
-@router.post("/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationPublic,
-             summary="Register a candidate and submit an application")
+@router.post(
+    "/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationPublic,
+    summary="Register a candidate and submit an application",
+)
 async def create_application(body: ApplicationCreate, sessions: SessionsDep) -> ApplicationPublic:
     record = await handlers.submit_application(sessions, body)
     return ApplicationPublic.model_validate(record, from_attributes=True)

@@ -8,17 +8,26 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 KldbCode = Annotated[str, Field(pattern=r"^[0-9]{5}$", description="KldB 2010 occupation code (5 digits).")]
 
 
 class ApplicationCreate(BaseModel):
     """A new application with its candidate, submitted at once."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "first_name": "Youssef", "last_name": "El Amrani", "date_of_birth": "2003-04-12",
-        "region": "casablanca-settat", "occupation_codes": ["29302"],
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Youssef",
+                    "last_name": "El Amrani",
+                    "date_of_birth": "2003-04-12",
+                    "region": "casablanca-settat",
+                    "occupation_codes": ["29302"],
+                }
+            ]
+        },
+    )
 
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)

@@ -17,8 +17,13 @@ def _uuid_pk() -> sa.Column[uuid.UUID]:
     return sa.Column(postgresql.UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
 
 
-def _timestamp(**kw: object) -> sa.Column[datetime]:
-    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now(), **kw)
+def _timestamp(*, on_update: bool = False) -> sa.Column[datetime]:
+    return sa.Column(
+        sa.DateTime(timezone=True),
+        nullable=False,
+        server_default=sa.func.now(),
+        onupdate=sa.func.now() if on_update else None,
+    )
 
 
 class CandidateRecord(SQLModel, table=True):
@@ -49,7 +54,7 @@ class ApplicationRecord(SQLModel, table=True):
     occupation_codes: list[str] = Field(sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False))
     submitted_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
-    updated_at: datetime | None = Field(default=None, sa_column=_timestamp(onupdate=sa.func.now()))
+    updated_at: datetime | None = Field(default=None, sa_column=_timestamp(on_update=True))
 
 
 __all__ = ["ApplicationRecord", "CandidateRecord", "InboxRecord", "OutboxRecord"]

@@ -15,7 +15,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -47,8 +46,17 @@ class PermanentError(Exception):
 
 
 #: Headers a dead letter carries besides the original ones.
-DLQ_HEADERS = ("dlq-origin-topic", "dlq-origin-partition", "dlq-origin-offset", "dlq-consumer-group",
-               "dlq-error-class", "dlq-error-message", "dlq-error-digest", "dlq-attempts", "dlq-failed-at")
+DLQ_HEADERS = (
+    "dlq-origin-topic",
+    "dlq-origin-partition",
+    "dlq-origin-offset",
+    "dlq-consumer-group",
+    "dlq-error-class",
+    "dlq-error-message",
+    "dlq-error-digest",
+    "dlq-attempts",
+    "dlq-failed-at",
+)
 
 
 @dataclass
@@ -88,8 +96,9 @@ class EventConsumer:
     async def run(self) -> None:
         """Consume until stop(); offsets are committed per partition after each batch's transactions."""
         client_id = self.client_id or self.group
-        self._consumer = manual_commit_consumer(self.bootstrap_servers, *self.topics, group_id=self.group,
-                                                client_id=client_id)
+        self._consumer = manual_commit_consumer(
+            self.bootstrap_servers, *self.topics, group_id=self.group, client_id=client_id
+        )
         self._producer = idempotent_producer(self.bootstrap_servers, client_id=f"{client_id}-dlq", linger_ms=0)
         await self._producer.start()
         await self._consumer.start()
@@ -129,11 +138,16 @@ class EventConsumer:
         """Apply one record: parse, dedupe, run the handler with retries, or dead-letter it."""
         kafka_record = KafkaRecord(key=record.key, value=record.value, headers=list(record.headers))
         with self._tracer.start_as_current_span(
-            f"{record.topic} process", kind=SpanKind.CONSUMER, context=context_from_headers(record.headers),
-            attributes={"messaging.system": "kafka", "messaging.destination.name": record.topic,
-                        "messaging.consumer.group.name": self.group,
-                        "messaging.destination.partition.id": str(record.partition),
-                        "messaging.kafka.offset": record.offset},
+            f"{record.topic} process",
+            kind=SpanKind.CONSUMER,
+            context=context_from_headers(record.headers),
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.group,
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+            },
         ) as span:
             try:
                 envelope = from_kafka(kafka_record)
@@ -148,8 +162,9 @@ class EventConsumer:
                 return
             await self._apply_with_retries(record, envelope, event, handler)
 
-    async def _apply_with_retries(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event,
-                                  handler: Handler) -> None:
+    async def _apply_with_retries(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event, handler: Handler
+    ) -> None:
         delay = self.backoff_s
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -174,14 +189,22 @@ class EventConsumer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff_s)
 
-    async def _apply_once(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event,
-                          handler: Handler) -> bool:
+    async def _apply_once(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope, event: Event, handler: Handler
+    ) -> bool:
         if self.sessions is None:
             await handler(event, envelope, None)
             return True
         async with self.sessions() as session, session.begin():
-            fresh = await claim(session, group=self.group, event_id=envelope.id, event_type=envelope.type,
-                                topic=record.topic, partition=record.partition, offset=record.offset)
+            fresh = await claim(
+                session,
+                group=self.group,
+                event_id=envelope.id,
+                event_type=envelope.type,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
             if not fresh:
                 return False
             await handler(event, envelope, session)
@@ -192,19 +215,30 @@ class EventConsumer:
         assert self._producer is not None
         digest = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-200:]
         extra = {
-            "dlq-origin-topic": record.topic, "dlq-origin-partition": str(record.partition),
-            "dlq-origin-offset": str(record.offset), "dlq-consumer-group": self.group,
+            "dlq-origin-topic": record.topic,
+            "dlq-origin-partition": str(record.partition),
+            "dlq-origin-offset": str(record.offset),
+            "dlq-consumer-group": self.group,
             "dlq-error-class": f"{type(exc).__module__}.{type(exc).__qualname__}",
-            "dlq-error-message": str(exc)[:1000], "dlq-error-digest": digest, "dlq-attempts": str(attempts),
+            "dlq-error-message": str(exc)[:1000],
+            "dlq-error-digest": digest,
+            "dlq-attempts": str(attempts),
             "dlq-failed-at": datetime.now(UTC).isoformat(),
         }
         headers = [(k, v) for k, v in record.headers if k not in extra]
         headers += [(k, v.encode("utf-8")) for k, v in extra.items()]
-        await self._producer.send_and_wait(dead_letter_topic(record.topic, self.group), value=record.value,
-                                           key=record.key, headers=headers)
+        await self._producer.send_and_wait(
+            dead_letter_topic(record.topic, self.group), value=record.value, key=record.key, headers=headers
+        )
         self.stats.dead_lettered += 1
-        log.error("dead-lettered %s/%d@%d after %d attempt(s): %s", record.topic, record.partition,
-                  record.offset, attempts, extra["dlq-error-class"])
+        log.error(
+            "dead-lettered %s/%d@%d after %d attempt(s): %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            extra["dlq-error-class"],
+        )
 
 
 async def run_until_signalled(consumer: EventConsumer) -> None:
@@ -213,5 +247,3 @@ async def run_until_signalled(consumer: EventConsumer) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, consumer.stop)
     await consumer.run()
-
-

@@ -16,7 +16,9 @@ SessionFactory = async_sessionmaker[AsyncSession]
 def create_engine(settings: ServiceSettings) -> AsyncEngine:
     """One engine per process, pool sized by settings."""
     return create_async_engine(
-        settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size,
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
     )
 

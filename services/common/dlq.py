@@ -45,14 +45,20 @@ class DeadLetter:
     def from_record(cls, record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
         headers = {k: v.decode("utf-8", "replace") for k, v in record.headers}
         return cls(
-            topic=record.topic, partition=record.partition, offset=record.offset,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
             key=record.key.decode("utf-8", "replace") if record.key else None,
-            event_id=headers.get("ce_id"), event_type=headers.get("ce_type"),
+            event_id=headers.get("ce_id"),
+            event_type=headers.get("ce_type"),
             origin=f"{headers.get('dlq-origin-topic')}/{headers.get('dlq-origin-partition')}"
-                   f"@{headers.get('dlq-origin-offset')}",
-            error_class=headers.get("dlq-error-class", "?"), error_message=headers.get("dlq-error-message", ""),
-            attempts=int(headers.get("dlq-attempts", "0")), failed_at=headers.get("dlq-failed-at", ""),
-            headers=headers, value=record.value,
+            f"@{headers.get('dlq-origin-offset')}",
+            error_class=headers.get("dlq-error-class", "?"),
+            error_message=headers.get("dlq-error-message", ""),
+            attempts=int(headers.get("dlq-attempts", "0")),
+            failed_at=headers.get("dlq-failed-at", ""),
+            headers=headers,
+            value=record.value,
         )
 
 
@@ -124,8 +130,10 @@ async def _replay_pending(bootstrap: str, topic: str, producer: AIOKafkaProducer
 
 
 def _print_letter(letter: DeadLetter, full: bool) -> None:
-    print(f"{letter.topic}/{letter.partition}@{letter.offset}  {letter.event_type}  id={letter.event_id}  "
-          f"from {letter.origin}  attempts={letter.attempts}  at {letter.failed_at}")
+    print(
+        f"{letter.topic}/{letter.partition}@{letter.offset}  {letter.event_type}  id={letter.event_id}  "
+        f"from {letter.origin}  attempts={letter.attempts}  at {letter.failed_at}"
+    )
     print(f"    {letter.error_class}: {letter.error_message[:200]}")
     if full:
         print("    headers:", json.dumps(letter.headers, indent=2, sort_keys=True).replace("\n", "\n    "))
@@ -161,8 +169,11 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.common.dlq", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m services.common.dlq",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--bootstrap", default=os.environ.get("THAMM_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="dead letters per topic (exit 3 when there are any)")

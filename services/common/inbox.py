@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -22,21 +23,34 @@ class InboxRecord(SQLModel, table=True):
     partition: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     offset: int = Field(sa_column=sa.Column("offset", sa.BigInteger, nullable=False))
     received_at: datetime | None = Field(
-        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+        default=None,
+        sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
 
 
-async def claim(session: AsyncSession, *, group: str, event_id: str, event_type: str, topic: str,
-                partition: int, offset: int) -> bool:
+async def claim(
+    session: AsyncSession,
+    *,
+    group: str,
+    event_id: str,
+    event_type: str,
+    topic: str,
+    partition: int,
+    offset: int,
+) -> bool:
     """Record the event for this group; False if the group already applied it (a redelivery)."""
-    statement = (
+    statement: Any = (
         postgresql.insert(InboxRecord)
-        .values(consumer_group=group, event_id=event_id, event_type=event_type, topic=topic,
-                partition=partition, offset=offset)
+        .values(
+            consumer_group=group,
+            event_id=event_id,
+            event_type=event_type,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+        )
         .on_conflict_do_nothing()
         .returning(sa.column("event_id"))
     )
     result = await session.exec(statement)
     return result.first() is not None
-
-

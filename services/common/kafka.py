@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -21,8 +22,9 @@ def idempotent_producer(bootstrap_servers: str, *, client_id: str, linger_ms: in
     )
 
 
-def manual_commit_consumer(bootstrap_servers: str, *topics: str, group_id: str, client_id: str,
-                           max_poll_records: int = 200) -> AIOKafkaConsumer:
+def manual_commit_consumer(
+    bootstrap_servers: str, *topics: str, group_id: str, client_id: str, max_poll_records: int = 200
+) -> AIOKafkaConsumer:
     """A consumer that commits offsets only when told to, reading from the earliest offset when new."""
     return AIOKafkaConsumer(
         *topics,
@@ -39,8 +41,9 @@ def manual_commit_consumer(bootstrap_servers: str, *topics: str, group_id: str, 
     )
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int,
-                        replication_factor: int = 1) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int = 1
+) -> list[str]:
     """Create the topics that do not exist yet; returns the ones created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
@@ -48,13 +51,13 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
-                    [NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor)
-                     for t in missing]
+                    [
+                        NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor)
+                        for t in missing
+                    ]
                 )
-            except TopicAlreadyExistsError:
-                pass
         return missing
     finally:
         await admin.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection, MetaData
 
 from services.common.settings import ServiceSettings
 
@@ -36,7 +37,7 @@ async def upgrade_to_head(settings: ServiceSettings, script_location: Path) -> N
         await conn.close()
 
 
-def run_migrations_online(config: Config, metadata: object) -> None:
+def run_migrations_online(config: Config, metadata: MetaData) -> None:
     """Body of a service's migrations/env.py: run migrations over a sync connection of the async engine."""
     from alembic import context
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -44,7 +45,7 @@ def run_migrations_online(config: Config, metadata: object) -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
 
-    def do_run(connection: object) -> None:
+    def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

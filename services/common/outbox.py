@@ -41,28 +41,44 @@ class OutboxRecord(SQLModel, table=True):
     )
     tx_id: int | None = Field(
         default=None,
-        sa_column=sa.Column(sa.BigInteger, nullable=False, server_default=sa.text("(pg_current_xact_id()::text::bigint)")),
+        sa_column=sa.Column(
+            sa.BigInteger, nullable=False, server_default=sa.text("(pg_current_xact_id()::text::bigint)")
+        ),
     )
     occurred_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     created_at: datetime | None = Field(
-        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+        default=None,
+        sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     published_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
 
 
-async def add_event(session: AsyncSession, event: Event, *, source: str, aggregate_type: str,
-                    occurred_at: datetime | None = None, event_id: uuid.UUID | None = None) -> OutboxRecord:
+async def add_event(
+    session: AsyncSession,
+    event: Event,
+    *,
+    source: str,
+    aggregate_type: str,
+    occurred_at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+) -> OutboxRecord:
     """Queue an event in the caller's transaction, with the active trace context; the relay wakes at commit."""
     envelope = envelope_for(event, source=source, event_id=str(event_id or uuid.uuid4()), time=occurred_at)
     record = OutboxRecord(
-        event_id=uuid.UUID(envelope.id), topic=event.TOPIC, aggregate_type=aggregate_type,
-        aggregate_id=envelope.partitionkey, event_type=envelope.type, source=envelope.source,
-        subject=envelope.subject, payload=envelope.json(), headers=current_trace_headers(),
+        event_id=uuid.UUID(envelope.id),
+        topic=event.TOPIC,
+        aggregate_type=aggregate_type,
+        aggregate_id=envelope.partitionkey,
+        event_type=envelope.type,
+        source=envelope.source,
+        subject=envelope.subject,
+        payload=envelope.json(),
+        headers=current_trace_headers(),
         occurred_at=envelope.time,
     )
     session.add(record)
     # A notification is delivered at commit only, so the relay never wakes for a rolled-back event.
-    await session.exec(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    await session.exec(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))  # type: ignore[call-overload]
     return record

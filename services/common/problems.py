@@ -19,19 +19,35 @@ log = logging.getLogger("thamm.problems")
 class Problem(Exception):
     """An error to report as problem details: a stable type slug, an HTTP status and a human detail."""
 
-    def __init__(self, status: int, type_: str, title: str, detail: str | None = None,
-                 headers: dict[str, str] | None = None, **extensions: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        title: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail or title)
         self.status, self.type, self.title, self.detail = status, type_, title, detail
         self.headers = headers or {}
         self.extensions = extensions
 
 
-def problem_response(request: Request, status: int, type_: str, title: str, detail: str | None = None,
-                     headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+def problem_response(
+    request: Request,
+    status: int,
+    type_: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + type_ if type_ != "about:blank" else type_,
-        "title": title, "status": status, "instance": request.url.path,
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
     }
     if detail:
         body["detail"] = detail
@@ -57,11 +73,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"pointer": _pointer(err.get("loc", ())), "detail": err.get("msg", "invalid"), "code": err.get("type")}
+            {
+                "pointer": _pointer(err.get("loc", ())),
+                "detail": err.get("msg", "invalid"),
+                "code": err.get("type"),
+            }
             for err in exc.errors()
         ]
-        return problem_response(request, 422, "validation-error", "Request validation failed",
-                                f"{len(errors)} field(s) are invalid", errors=errors)
+        return problem_response(
+            request,
+            422,
+            "validation-error",
+            "Request validation failed",
+            f"{len(errors)} field(s) are invalid",
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -69,11 +95,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(request, exc.status_code, "about:blank", title, detail,
-                                dict(exc.headers or {}))
+        return problem_response(request, exc.status_code, "about:blank", title, detail, dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "internal-error", "Internal Server Error",
-                                "The error was logged; retry later or contact the operators.")
+        return problem_response(
+            request,
+            500,
+            "internal-error",
+            "Internal Server Error",
+            "The error was logged; retry later or contact the operators.",
+        )

@@ -120,10 +120,15 @@ class OutboxRelay:
         for row in rows:
             record = self._record(row)
             with self._tracer.start_as_current_span(
-                f"{row['topic']} publish", kind=SpanKind.PRODUCER,
+                f"{row['topic']} publish",
+                kind=SpanKind.PRODUCER,
                 context=context_from_headers(json.loads(row["headers"])),
-                attributes={"messaging.system": "kafka", "messaging.destination.name": row["topic"],
-                            "messaging.message.id": str(row["event_id"]), "messaging.operation.type": "send"},
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": row["topic"],
+                    "messaging.message.id": str(row["event_id"]),
+                    "messaging.operation.type": "send",
+                },
             ):
                 trace_headers = current_trace_headers() or json.loads(row["headers"])
                 headers = [(k, v) for k, v in record.headers if k not in ("traceparent", "tracestate")]
@@ -157,9 +162,14 @@ class OutboxRelay:
     @staticmethod
     def _record(row: asyncpg.Record) -> Any:
         envelope = Envelope(
-            id=str(row["event_id"]), source=row["source"], type=row["event_type"], time=row["occurred_at"],
-            partitionkey=row["aggregate_id"], subject=row["subject"],
-            dataschema=f"schemas/{row['event_type']}.json", data=row["payload"].encode("utf-8"),
+            id=str(row["event_id"]),
+            source=row["source"],
+            type=row["event_type"],
+            time=row["occurred_at"],
+            partitionkey=row["aggregate_id"],
+            subject=row["subject"],
+            dataschema=f"schemas/{row['event_type']}.json",
+            data=row["payload"].encode("utf-8"),
         )
         return to_kafka(envelope)
 
@@ -181,5 +191,3 @@ async def run_relay(settings: ServiceSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, relay.stop)
     await relay.run()
-
-

@@ -23,7 +23,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     otel_exporter: Literal["none", "console", "otlp"] = Field(
-        default="none", description="Where spans go: nowhere (default), the console, or an OTLP/HTTP endpoint."
+        default="none",
+        description="Where spans go: nowhere (default), the console, or an OTLP/HTTP endpoint.",
     )
     otel_endpoint: str | None = Field(default=None, description="OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318")
     relay_poll_interval_s: float = Field(default=1.0, gt=0, description="Fallback poll when no NOTIFY arrives.")

@@ -16,13 +16,18 @@ from contracts.topics import APPLICATIONS
 from deploy.local.demo import wait_for_journey
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
-from workflows.journey import ApprenticeJourneyWorkflow
 from services.common.kafka import read_all
+from workflows.journey import ApprenticeJourneyWorkflow
 
 pytestmark = pytest.mark.e2e
 
-BODY = {"first_name": "Amina", "last_name": "Tazi", "date_of_birth": "2002-06-01",
-        "region": "souss-massa", "occupation_codes": ["29302"]}
+BODY = {
+    "first_name": "Amina",
+    "last_name": "Tazi",
+    "date_of_birth": "2002-06-01",
+    "region": "souss-massa",
+    "occupation_codes": ["29302"],
+}
 
 
 async def submit(settings: StackSettings) -> dict[str, str]:
@@ -52,8 +57,9 @@ async def test_submitted_application_starts_a_visible_journey(
     handle = temporal_client.get_workflow_handle(workflow_id)
     assert await handle.query(ApprenticeJourneyWorkflow.stage) == JourneyStage.SUBMITTED
     description = await handle.describe()
-    attributes = {pair.key.name: pair.value for pair in description.typed_search_attributes
-                  if pair.key.name != "BuildIds"}
+    attributes = {
+        pair.key.name: pair.value for pair in description.typed_search_attributes if pair.key.name != "BuildIds"
+    }
     assert attributes == {"JourneyStage": "SUBMITTED", "Region": "souss-massa", "OccupationCode": "29302"}
     assert "Amina" not in str(description.raw_description)  # no personal data in Temporal
 
@@ -76,8 +82,13 @@ async def test_redelivered_submission_does_not_start_a_second_journey(
     producer = AIOKafkaProducer(bootstrap_servers=stack_settings.kafka_bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(APPLICATIONS, value=record.value, key=record.key,
-                                     headers=list(record.headers), partition=record.partition)
+        await producer.send_and_wait(
+            APPLICATIONS,
+            value=record.value,
+            key=record.key,
+            headers=list(record.headers),
+            partition=record.partition,
+        )
     finally:
         await producer.stop()
 

@@ -55,17 +55,32 @@ class Backbone:
 
     async def topic(self, name: str, *groups: str) -> str:
         topic = f"test.{name}.{uuid.uuid4().hex[:8]}"
-        await ensure_topics(self.settings.kafka_bootstrap_servers,
-                            [topic, *(dead_letter_topic(topic, g) for g in groups)], partitions=6)
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            [topic, *(dead_letter_topic(topic, g) for g in groups)],
+            partitions=6,
+        )
         return topic
 
-    def consumer(self, topic: str, group: str, handlers: dict[str, Handler] | None = None,
-                 cls: type[EventConsumer] = EventConsumer, **kw: Any) -> EventConsumer:
+    def consumer(
+        self,
+        topic: str,
+        group: str,
+        handlers: dict[str, Handler] | None = None,
+        cls: type[EventConsumer] = EventConsumer,
+        **kw: Any,
+    ) -> EventConsumer:
         from contracts.catalog import CATALOG
 
-        return cls(bootstrap_servers=self.settings.kafka_bootstrap_servers, group=group, topics=(topic,),
-                   handlers=handlers or dict.fromkeys(CATALOG, record_effect(group)), sessions=self.sessions,
-                   backoff_s=0.05, **kw)
+        return cls(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group=group,
+            topics=(topic,),
+            handlers=handlers or dict.fromkeys(CATALOG, record_effect(group)),
+            sessions=self.sessions,
+            backoff_s=0.05,
+            **kw,
+        )
 
     async def effects(self, group: str) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.settings.asyncpg_dsn)
@@ -90,8 +105,9 @@ def record_effect(group: str) -> Handler:
     async def handle(event: Event, envelope: Envelope, session: AsyncSession | None) -> None:
         assert session is not None
         await session.exec(
-            sa.text("INSERT INTO effect (consumer_group, event_id, key, event_type) VALUES (:g, :e, :k, :t)")
-            .bindparams(g=group, e=envelope.id, k=envelope.partitionkey, t=envelope.type)
+            sa.text(
+                "INSERT INTO effect (consumer_group, event_id, key, event_type) VALUES (:g, :e, :k, :t)"
+            ).bindparams(g=group, e=envelope.id, k=envelope.partitionkey, t=envelope.type)
         )
 
     return handle
@@ -102,8 +118,10 @@ async def backbone(infra: Stack, stack_settings: StackSettings) -> AsyncIterator
     admin_dsn = f"postgresql://postgres@{stack_settings.host}:{stack_settings.postgres_port}/postgres"
     await create_databases(admin_dsn, ("backbone",))
     settings = ServiceSettings(
-        service_name="backbone-test", database_url=stack_settings.database_url("backbone"),
-        kafka_bootstrap_servers=stack_settings.kafka_bootstrap, relay_poll_interval_s=0.2,
+        service_name="backbone-test",
+        database_url=stack_settings.database_url("backbone"),
+        kafka_bootstrap_servers=stack_settings.kafka_bootstrap,
+        relay_poll_interval_s=0.2,
     )
     engine = create_engine(settings)
     async with engine.begin() as conn:

@@ -52,7 +52,12 @@ async def test_every_event_type_round_trips_through_kafka(backbone: Backbone) ->
         assert ours.event() == event
         assert record.key == event.key().encode()
         assert (sdk.get_id(), sdk.get_type(), sdk.get_source(), sdk.get_subject(), sdk.get_time()) == (
-            ours.id, event.TYPE, "/thamm/test", event.subject(), ours.time)
+            ours.id,
+            event.TYPE,
+            "/thamm/test",
+            event.subject(),
+            ours.time,
+        )
         assert sdk.get_extension("partitionkey") == event.key()
         assert sdk.get_data() == json.loads(event.model_dump_json())
 
@@ -68,7 +73,9 @@ class CrashAfterSend(OutboxRelay):
         raise RuntimeError("relay killed between send and mark")
 
 
-async def test_relay_killed_between_send_and_mark_delivers_and_the_effect_applies_once(backbone: Backbone) -> None:
+async def test_relay_killed_between_send_and_mark_delivers_and_the_effect_applies_once(
+    backbone: Backbone,
+) -> None:
     group = "g-relay-crash"
     topic = await backbone.topic("relaycrash", group)
     [event_id] = await backbone.write([checkin(uuid.uuid4())], topic)
@@ -114,7 +121,9 @@ async def test_consumer_killed_before_offset_commit_has_its_redelivery_absorbed(
     assert [r["event_id"] for r in await backbone.effects(group)] == [event_id]
 
 
-async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay_works(backbone: Backbone) -> None:
+async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay_works(
+    backbone: Backbone,
+) -> None:
     group = "g-poison"
     topic = await backbone.topic("poison", group)
     broken_key = uuid.uuid4()
@@ -129,9 +138,18 @@ async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay
     [bad_id, good_id] = await backbone.write([checkin(broken_key), checkin(uuid.uuid4())], topic)
     producer = AIOKafkaProducer(bootstrap_servers=backbone.settings.kafka_bootstrap_servers)
     await producer.start()
-    await producer.send_and_wait(topic, key=b"k", value=b'{"candidate_id": "not-a-uuid"}', headers=[
-        ("ce_specversion", b"1.0"), ("ce_id", b"malformed-1"), ("ce_source", b"/x"),
-        ("ce_type", CheckinRecorded.TYPE.encode()), ("ce_time", b"2026-01-01T00:00:00Z")])
+    await producer.send_and_wait(
+        topic,
+        key=b"k",
+        value=b'{"candidate_id": "not-a-uuid"}',
+        headers=[
+            ("ce_specversion", b"1.0"),
+            ("ce_id", b"malformed-1"),
+            ("ce_source", b"/x"),
+            ("ce_type", CheckinRecorded.TYPE.encode()),
+            ("ce_time", b"2026-01-01T00:00:00Z"),
+        ],
+    )
     await producer.stop()
 
     consumer = backbone.consumer(topic, group, handlers=dict.fromkeys(CATALOG, flaky), max_attempts=3)
@@ -139,8 +157,10 @@ async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay
         await until(lambda: _stat(consumer, "dead_lettered", 2), what="two dead letters")
         await until(lambda: _effects_include(backbone, group, good_id), what="the healthy event")
 
-    letters = {d.event_id: d for d in await list_dead_letters(backbone.settings.kafka_bootstrap_servers,
-                                                               dead_letter_topic(topic, group))}
+    letters = {
+        d.event_id: d
+        for d in await list_dead_letters(backbone.settings.kafka_bootstrap_servers, dead_letter_topic(topic, group))
+    }
     assert set(letters) == {bad_id, "malformed-1"}
     transient, malformed = letters[bad_id], letters["malformed-1"]
     assert (transient.error_class, transient.attempts) == ("builtins.ConnectionError", 3)
@@ -149,8 +169,10 @@ async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay
     assert malformed.attempts == 1 and "ValidationError" in malformed.error_class
 
     fixed.set()
-    assert await replay(backbone.settings.kafka_bootstrap_servers, dead_letter_topic(topic, group),
-                        event_ids={bad_id}) == 1
+    assert (
+        await replay(backbone.settings.kafka_bootstrap_servers, dead_letter_topic(topic, group), event_ids={bad_id})
+        == 1
+    )
     after = backbone.consumer(topic, group, handlers=dict.fromkeys(CATALOG, flaky))
     async with running(after):
         await until(lambda: _effects_include(backbone, group, bad_id), what="the replayed event")

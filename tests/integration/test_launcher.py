@@ -34,7 +34,9 @@ async def test_a_taken_port_fails_at_once_with_a_clear_message(stack_settings: S
         blocker.bind((stack_settings.host, 0))
         blocker.listen()
         port = blocker.getsockname()[1]
-        settings = stack_settings.model_copy(update={"applications_port": port, "run_dir": stack_settings.run_dir / "x"})
+        settings = stack_settings.model_copy(
+            update={"applications_port": port, "run_dir": stack_settings.run_dir / "x"}
+        )
         api = [p for p in platform_processes(settings) if p.port == port]
         with pytest.raises(StackError, match=rf"port {port} for applications-api is taken"):
             await Stack(settings, api).up(echo=False)

@@ -12,17 +12,55 @@ from contracts.catalog import ALL_EVENTS, CATALOG, UnknownEventType, event_class
 from tests.factories import sample_event
 
 REQUIRED_TYPES = {
-    "applications": ["application_submitted", "document_verified", "document_rejected", "application_preselected",
-                     "application_rejected", "application_withdrawn", "candidate_erased"],
-    "training": ["enrolled", "attendance_below_threshold", "level_reached", "exam_passed", "exam_failed",
-                 "training_dropped_out"],
-    "matching": ["employer_registered", "position_published", "position_closed", "candidate_shortlisted",
-                 "interview_scheduled", "interview_completed", "offer_made", "offer_accepted", "offer_declined",
-                 "offer_withdrawn", "contract_signed"],
-    "visa": ["visa_case_opened", "labour_approval_granted", "labour_approval_refused", "appointment_booked",
-             "visa_lodged", "visa_granted", "visa_refused"],
-    "monitoring": ["predeparture_completed", "arrival_confirmed", "checkin_recorded", "placement_at_risk",
-                   "probation_passed", "training_terminated", "training_completed", "cost_recorded"],
+    "applications": [
+        "application_submitted",
+        "document_verified",
+        "document_rejected",
+        "application_preselected",
+        "application_rejected",
+        "application_withdrawn",
+        "candidate_erased",
+    ],
+    "training": [
+        "enrolled",
+        "attendance_below_threshold",
+        "level_reached",
+        "exam_passed",
+        "exam_failed",
+        "training_dropped_out",
+    ],
+    "matching": [
+        "employer_registered",
+        "position_published",
+        "position_closed",
+        "candidate_shortlisted",
+        "interview_scheduled",
+        "interview_completed",
+        "offer_made",
+        "offer_accepted",
+        "offer_declined",
+        "offer_withdrawn",
+        "contract_signed",
+    ],
+    "visa": [
+        "visa_case_opened",
+        "labour_approval_granted",
+        "labour_approval_refused",
+        "appointment_booked",
+        "visa_lodged",
+        "visa_granted",
+        "visa_refused",
+    ],
+    "monitoring": [
+        "predeparture_completed",
+        "arrival_confirmed",
+        "checkin_recorded",
+        "placement_at_risk",
+        "probation_passed",
+        "training_terminated",
+        "training_completed",
+        "cost_recorded",
+    ],
     "journey": ["stage_changed", "deadline_escalated"],
 }
 PERSONAL = re.compile(r"passport|cnie|national_id|first_name|last_name|full_name|birth|email|phone|address", re.I)
@@ -37,7 +75,7 @@ def test_the_catalog_holds_every_required_event() -> None:
 def test_each_event_is_named_documented_and_routed(cls: type) -> None:
     match = re.fullmatch(r"thamm\.([a-z]+)\.([a-z0-9_]+)\.v(\d+)", cls.TYPE)
     assert match, cls.TYPE
-    assert cls.TOPIC == f"thamm.{match.group(1)}" and cls.TOPIC in topics.EVENT_TOPICS
+    assert f"thamm.{match.group(1)}" == cls.TOPIC and cls.TOPIC in topics.EVENT_TOPICS
     assert cls.__doc__ and cls.__doc__.strip()
     assert cls.model_config.get("frozen") is True
     assert cls.model_config.get("extra") == "ignore"  # tolerant reader
@@ -49,8 +87,11 @@ def test_each_event_is_named_documented_and_routed(cls: type) -> None:
 
 def test_employer_events_are_keyed_by_employer_and_the_rest_by_candidate() -> None:
     employer_keyed = {c.TYPE for c in ALL_EVENTS if c.KEY_FIELD == "employer_id"}
-    assert employer_keyed == {"thamm.matching.employer_registered.v1", "thamm.matching.position_published.v1",
-                              "thamm.matching.position_closed.v1"}
+    assert employer_keyed == {
+        "thamm.matching.employer_registered.v1",
+        "thamm.matching.position_published.v1",
+        "thamm.matching.position_closed.v1",
+    }
     assert all(c.KEY_FIELD == "candidate_id" for c in ALL_EVENTS if c.TYPE not in employer_keyed)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import yaml
 
 from deploy.local.settings import REPO_ROOT, StackSettings
@@ -44,7 +43,11 @@ def test_platform_services_build_our_image_and_wait_for_provisioning() -> None:
         assert svc["build"] == ".", name
         assert "provision" in svc["depends_on"], name
     provision = SERVICES["provision"]["depends_on"]
-    assert {k for k, v in provision.items() if v["condition"] == "service_healthy"} == {"postgres", "kafka", "temporal"}
+    assert {k for k, v in provision.items() if v["condition"] == "service_healthy"} == {
+        "postgres",
+        "kafka",
+        "temporal",
+    }
 
 
 def test_published_ports_match_the_launcher_defaults() -> None:
@@ -54,5 +57,3 @@ def test_published_ports_match_the_launcher_defaults() -> None:
     assert str(defaults.temporal_port) in published["temporal"]
     assert str(defaults.temporal_ui_port) in published["temporal-ui"]
     assert str(defaults.applications_port) in published["applications-api"]
-
-

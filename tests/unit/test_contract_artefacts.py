@@ -54,8 +54,10 @@ def test_documentation_changes_and_new_optional_fields_are_compatible() -> None:
     [
         (lambda s: s["properties"].pop("note"), "property removed"),
         (lambda s: s["properties"].__setitem__("candidate_id", {"type": "integer"}), "type changed"),
-        (lambda s: (s["properties"].__setitem__("new", {"type": "string"}), s["required"].append("new")),
-         "new required property"),
+        (
+            lambda s: (s["properties"].__setitem__("new", {"type": "string"}), s["required"].append("new")),
+            "new required property",
+        ),
         (lambda s: s["required"].append("note"), "optional property made required"),
         (lambda s: s["required"].remove("level"), "required property made optional"),
         (lambda s: s["$defs"]["Level"]["enum"].append("C1"), "enum changed"),
@@ -72,8 +74,13 @@ def _validate(path: Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     assert node, "Node.js is required to validate the AsyncAPI document"
     assert (TOOLS / "node_modules" / "@asyncapi" / "parser").exists(), "run `make test` (it runs npm ci)"
-    return subprocess.run([node, str(TOOLS / "validate-asyncapi.mjs"), str(path)], capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [node, str(TOOLS / "validate-asyncapi.mjs"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_asyncapi_document_is_valid_for_the_official_parser() -> None:

@@ -42,15 +42,26 @@ def test_a_record_written_by_the_sdk_is_read_by_ours() -> None:
     cls = ALL_EVENTS[0]
     event = sample_event(cls)
     sdk_event = CloudEvent(
-        attributes={"id": "e-1", "source": "/elsewhere", "type": cls.TYPE, "specversion": "1.0",
-                    "time": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "subject": event.subject(),
-                    "datacontenttype": "application/json", "partitionkey": event.key()},
+        attributes={
+            "id": "e-1",
+            "source": "/elsewhere",
+            "type": cls.TYPE,
+            "specversion": "1.0",
+            "time": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            "subject": event.subject(),
+            "datacontenttype": "application/json",
+            "partitionkey": event.key(),
+        },
         data=json.loads(event.model_dump_json()),
     )
     message = to_binary_event(sdk_event)
-    envelope = from_kafka(KafkaRecord(key=message.key if isinstance(message.key, bytes) else
-                                      (message.key or "").encode(), value=message.value,
-                                      headers=list(message.headers.items())))
+    envelope = from_kafka(
+        KafkaRecord(
+            key=message.key if isinstance(message.key, bytes) else (message.key or "").encode(),
+            value=message.value,
+            headers=list(message.headers.items()),
+        )
+    )
     assert envelope.id == "e-1" and envelope.partitionkey == event.key()
     assert envelope.event() == event
 
@@ -58,12 +69,30 @@ def test_a_record_written_by_the_sdk_is_read_by_ours() -> None:
 @pytest.mark.parametrize(
     ("headers", "message"),
     [
-        ([("ce_id", b"1"), ("ce_source", b"/s"), ("ce_type", b"t"), ("ce_time", b"2026-01-01T00:00:00Z")],
-         "ce_specversion"),
-        ([("ce_specversion", b"0.3"), ("ce_id", b"1"), ("ce_source", b"/s"), ("ce_type", b"t"),
-          ("ce_time", b"2026-01-01T00:00:00Z")], "specversion"),
-        ([("ce_specversion", b"1.0"), ("ce_id", b"1"), ("ce_source", b"/s"), ("ce_type", b"t"),
-          ("ce_time", b"yesterday")], "RFC 3339"),
+        (
+            [("ce_id", b"1"), ("ce_source", b"/s"), ("ce_type", b"t"), ("ce_time", b"2026-01-01T00:00:00Z")],
+            "ce_specversion",
+        ),
+        (
+            [
+                ("ce_specversion", b"0.3"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/s"),
+                ("ce_type", b"t"),
+                ("ce_time", b"2026-01-01T00:00:00Z"),
+            ],
+            "specversion",
+        ),
+        (
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"1"),
+                ("ce_source", b"/s"),
+                ("ce_type", b"t"),
+                ("ce_time", b"yesterday"),
+            ],
+            "RFC 3339",
+        ),
         ([("content-type", b"application/cloudevents+json")], "structured"),
     ],
 )

@@ -39,7 +39,7 @@ test-unit: bootstrap
 lint: bootstrap
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy contracts services workflows deploy
+	$(PY) -m mypy contracts services workflows deploy bench
 	.venv/bin/lint-imports
 
 format: bootstrap

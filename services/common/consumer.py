@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -27,7 +28,7 @@ from contracts.catalog import UnknownEventType
 from contracts.envelope import Envelope, EnvelopeError, KafkaRecord, from_kafka
 from contracts.topics import dead_letter_topic
 from services.common.db import SessionFactory
-from services.common.inbox import claim
+from services.common.inbox import claim, claim_many
 from services.common.kafka import idempotent_producer, manual_commit_consumer
 from services.common.telemetry import context_from_headers, tracer
 
@@ -106,6 +107,9 @@ class EventConsumer:
             while not self._stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
                 for tp, records in batches.items():
+                    if await self._apply_in_one_transaction(records):
+                        await self.commit(tp, records[-1].offset + 1)
+                        continue
                     done = None
                     for record in records:
                         try:
@@ -134,10 +138,41 @@ class EventConsumer:
         except KafkaError as exc:
             log.warning("offset commit for %s failed (%s); records will be redelivered", tp, exc)
 
-    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        """Apply one record: parse, dedupe, run the handler with retries, or dead-letter it."""
-        kafka_record = KafkaRecord(key=record.key, value=record.value, headers=list(record.headers))
-        with self._tracer.start_as_current_span(
+    async def _apply_in_one_transaction(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Fast path: a partition's batch in one transaction (inbox rows + effects of every record).
+
+        Any failure rolls the whole batch back and returns False; the caller then takes the records one at a
+        time with retries and dead letters, so the fast path never changes what is applied, only how fast.
+        """
+        if self.sessions is None or len(records) < 2:
+            return False
+        try:
+            parsed = []
+            for record in records:
+                envelope = from_kafka(KafkaRecord(key=record.key, value=record.value, headers=list(record.headers)))
+                handler = self.handlers.get(envelope.type)
+                parsed.append((record, envelope, handler, envelope.event() if handler else None))
+            wanted = [(r, e) for r, e, h, _ in parsed if h is not None]
+            async with self.sessions() as session, session.begin():
+                fresh = await claim_many(session, group=self.group, items=wanted)
+                applied: set[str] = set()
+                for record, envelope, handler, event in parsed:
+                    if handler is None or event is None or envelope.id not in fresh or envelope.id in applied:
+                        continue
+                    applied.add(envelope.id)
+                    with self._span(record) as span:
+                        span.set_attribute("messaging.message.id", envelope.id)
+                        await handler(event, envelope, session)
+        except Exception as exc:
+            log.info("batch of %d fell back to one-by-one: %s: %s", len(records), type(exc).__name__, exc)
+            return False
+        self.stats.processed += len(applied)
+        self.stats.skipped += len(parsed) - len(wanted)
+        self.stats.duplicates += len(wanted) - len(applied)
+        return True
+
+    def _span(self, record: ConsumerRecord[bytes, bytes]) -> Any:
+        return self._tracer.start_as_current_span(
             f"{record.topic} process",
             kind=SpanKind.CONSUMER,
             context=context_from_headers(record.headers),
@@ -148,7 +183,12 @@ class EventConsumer:
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
             },
-        ) as span:
+        )
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Apply one record: parse, dedupe, run the handler with retries, or dead-letter it."""
+        kafka_record = KafkaRecord(key=record.key, value=record.value, headers=list(record.headers))
+        with self._span(record) as span:
             try:
                 envelope = from_kafka(kafka_record)
                 span.set_attribute("messaging.message.id", envelope.id)

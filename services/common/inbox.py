@@ -54,3 +54,25 @@ async def claim(
     )
     result = await session.exec(statement)
     return result.first() is not None
+
+
+async def claim_many(session: AsyncSession, *, group: str, items: list[tuple[Any, Any]]) -> set[str]:
+    """Record many (Kafka record, envelope) pairs at once; returns the event ids not seen before."""
+    if not items:
+        return set()
+    rows = [
+        {
+            "consumer_group": group,
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+        }
+        for record, envelope in items
+    ]
+    statement: Any = (
+        postgresql.insert(InboxRecord).values(rows).on_conflict_do_nothing().returning(sa.column("event_id"))
+    )
+    result = await session.exec(statement)
+    return {row[0] for row in result}

@@ -79,6 +79,18 @@ async def add_event(
         occurred_at=envelope.time,
     )
     session.add(record)
-    # A notification is delivered at commit only, so the relay never wakes for a rolled-back event.
-    await session.exec(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))  # type: ignore[call-overload]
     return record
+
+
+#: Wakes the relay: a statement-level trigger notifies once per insert; PostgreSQL delivers at commit only
+#: (never for a rolled-back event) and folds identical notifications of one transaction into one.
+NOTIFY_TRIGGER_DDL = (
+    f"""CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', ''); RETURN NULL; END $$""",
+    "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
+    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()",
+)
+DROP_NOTIFY_TRIGGER_DDL = ("DROP TRIGGER IF EXISTS outbox_notify ON outbox", "DROP FUNCTION IF EXISTS outbox_notify()")
+
+for _statement in NOTIFY_TRIGGER_DDL:
+    sa.event.listen(SQLModel.metadata.tables["outbox"], "after_create", sa.DDL(_statement))  # type: ignore[no-untyped-call]

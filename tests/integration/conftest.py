@@ -22,10 +22,9 @@ from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from deploy.provision import create_databases
 from services.common.consumer import EventConsumer, Handler
-from services.common.db import SessionFactory, create_engine, session_factory, transaction
-from services.common.inbox import InboxRecord
+from services.common.db import SessionFactory, create_engine, plumbing_tables, session_factory, transaction
 from services.common.kafka import ensure_topics
-from services.common.outbox import OutboxRecord, add_event
+from services.common.outbox import add_event
 from services.common.relay import OutboxRelay
 from services.common.settings import ServiceSettings
 
@@ -104,7 +103,7 @@ def record_effect(group: str) -> Handler:
 
     async def handle(event: Event, envelope: Envelope, session: AsyncSession | None) -> None:
         assert session is not None
-        await session.exec(
+        await (await session.connection()).execute(
             sa.text(
                 "INSERT INTO effect (consumer_group, event_id, key, event_type) VALUES (:g, :e, :k, :t)"
             ).bindparams(g=group, e=envelope.id, k=envelope.partitionkey, t=envelope.type)
@@ -125,7 +124,7 @@ async def backbone(infra: Stack, stack_settings: StackSettings) -> AsyncIterator
     )
     engine = create_engine(settings)
     async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all, tables=[OutboxRecord.__table__, InboxRecord.__table__])
+        await conn.run_sync(SQLModel.metadata.create_all, tables=plumbing_tables())
         await conn.execute(sa.text(EFFECT_DDL))
     yield Backbone(settings, session_factory(engine))
     await engine.dispose()

@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "ruff"), "format", "--check", "."],
         [str(BIN / "lint-imports")],
-        [sys.executable, "-m", "mypy", "contracts", "services", "workflows", "deploy"],
+        [sys.executable, "-m", "mypy", "contracts", "services", "workflows", "deploy", "bench"],
     ],
     ids=["ruff", "ruff-format", "import-linter", "mypy"],
 )

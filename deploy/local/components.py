@@ -212,8 +212,7 @@ class Kafka(Component):
                     f"{self.settings.kafka_libs}/*",
                     "kafka.tools.StorageTool",
                     "format",
-                    "-t",
-                    cluster_id,
+                    f"--cluster-id={cluster_id}",  # a random id may start with "-"
                     "-c",
                     str(self.config_file),
                     "--standalone",
@@ -325,18 +324,29 @@ def temporal_test_server() -> str:
     return found
 
 
+KAFKA_POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+
+
+def _pom_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256(KAFKA_POM.read_bytes()).hexdigest()
+
+
 def _have_jars(libs: Path) -> bool:
-    return libs.is_dir() and any(libs.glob("kafka_2.13-*.jar")) and any(libs.glob("kafka-tools-*.jar"))
+    stamp = libs / ".pom-sha256"
+    return stamp.exists() and stamp.read_text() == _pom_digest() and any(libs.glob("kafka_2.13-*.jar"))
 
 
 def install_kafka_jars(settings: StackSettings) -> None:
-    """Fetch the broker jars from Maven Central into the cache folder, once."""
+    """Fetch the broker jars from Maven Central into the cache folder, again whenever the pom changes."""
     libs = settings.kafka_libs
     if _have_jars(libs):
         return
     if shutil.which("mvn") is None:
         raise StackError("Maven is required once to fetch the Kafka jars: install it (apt-get install maven)")
-    libs.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(libs, ignore_errors=True)
+    libs.mkdir(parents=True)
     print(f"fetching Kafka jars into {libs} (first start only) ...", flush=True)
     result = subprocess.run(
         [
@@ -344,7 +354,7 @@ def install_kafka_jars(settings: StackSettings) -> None:
             "-q",
             "-B",
             "-f",
-            str(REPO_ROOT / "deploy" / "kafka" / "pom.xml"),
+            str(KAFKA_POM),
             "dependency:copy-dependencies",
             f"-DoutputDirectory={libs}",
             "-DincludeScope=runtime",
@@ -353,8 +363,9 @@ def install_kafka_jars(settings: StackSettings) -> None:
         text=True,
         check=False,
     )
-    if result.returncode != 0 or not _have_jars(libs):
+    if result.returncode != 0 or not any(libs.glob("kafka_2.13-*.jar")):
         raise StackError(f"fetching Kafka jars failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    (libs / ".pom-sha256").write_text(_pom_digest())
 
 
 def _ensure_system_user(name: str) -> None:

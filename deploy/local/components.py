@@ -18,6 +18,7 @@ from pathlib import Path
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import PidFile, StackError
 from deploy.provision import SEARCH_ATTRIBUTES, create_databases, create_topics
+from services.common.auth import DEV_KEYS_DIR, ensure_dev_keys
 
 PG_SYSTEM_USER = "embedded_postgres"
 
@@ -421,6 +422,7 @@ class PlatformProcess(Component):
     args: tuple[str, ...] = ()
     env_prefix: str = ""
     database: str | None = None
+    secrets: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def argv(self) -> list[str]:
@@ -441,7 +443,10 @@ class PlatformProcess(Component):
         if self.port:
             env[f"{p}HTTP_PORT"] = str(self.port)
             env[f"{p}HTTP_HOST"] = s.host
-        env.update(self.extra_env)
+            env[f"{p}AUTH_PUBLIC_KEY_FILE"] = str(ensure_dev_keys()[1])
+        for name in self.secrets:
+            env[f"{p}{name}"] = dev_secret(f"{p}{name}")
+        env.update({k: v.format(run_dir=s.run_dir) for k, v in self.extra_env.items()})
         return env
 
     async def healthy(self) -> bool:
@@ -455,3 +460,15 @@ class PlatformProcess(Component):
             return response.status_code == 200
         except httpx.HTTPError:
             return False
+
+
+def dev_secret(name: str) -> str:
+    """A random 32-byte base64 secret for local stacks, created once and kept in the dev keys folder."""
+    import base64
+
+    path = DEV_KEYS_DIR / f"{name.lower()}.b64"
+    if not path.exists():
+        DEV_KEYS_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()

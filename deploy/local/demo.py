@@ -10,24 +10,27 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.journey import journey_workflow_id
+from deploy.local.demo_data import DEMO_CANDIDATES
 from deploy.local.settings import StackSettings
+from services.common.auth import ensure_dev_keys, issue_token
 
-DEMO_CANDIDATES = [
-    {
-        "first_name": "Youssef",
-        "last_name": "El Amrani",
-        "date_of_birth": "2003-04-12",
-        "region": "casablanca-settat",
-        "occupation_codes": ["29302"],
-    },
-    {
-        "first_name": "Salma",
-        "last_name": "Benkirane",
-        "date_of_birth": "2001-11-30",
-        "region": "fes-meknes",
-        "occupation_codes": ["25102", "26112"],
-    },
-]
+
+def dev_token(role: str = "case_officer", subject: str = "demo-officer") -> str:
+    """A token signed with the local stack's dev key."""
+    private, _ = ensure_dev_keys()
+    return issue_token(private.read_bytes(), subject=subject, roles=[role], issuer="thamm-dev", audience="thamm")
+
+
+async def submit_application(http: httpx.AsyncClient, body: dict[str, object]) -> dict[str, str]:
+    """Create a draft and submit it; returns the submitted application."""
+    created = await http.post("/v1/applications", json=body)
+    if created.status_code != 201:
+        raise RuntimeError(f"POST /v1/applications failed: {created.status_code} {created.text}")
+    submitted = await http.post(f"/v1/applications/{created.json()['id']}/submit")
+    if submitted.status_code != 200:
+        raise RuntimeError(f"submit failed: {submitted.status_code} {submitted.text}")
+    result: dict[str, str] = submitted.json()
+    return result
 
 
 async def wait_for_journey(client: Client, workflow_id: str, stage: str, timeout_s: float = 60) -> float:
@@ -47,18 +50,18 @@ async def run_demo(settings: StackSettings) -> int:
     ui = f"http://{settings.host}:{settings.temporal_ui_port}"
     client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
     print("THAMM walking skeleton: HTTP -> PostgreSQL + outbox -> Kafka -> bridge -> Temporal\n")
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    headers = {"Authorization": f"Bearer {dev_token()}"}
+    async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as http:
         for body in DEMO_CANDIDATES:
-            response = await http.post("/v1/applications", json=body)
-            if response.status_code != 201:
-                print(f"POST /v1/applications failed: {response.status_code} {response.text}")
-                return 1
-            application = response.json()
+            application = await submit_application(http, body)
             workflow_id = journey_workflow_id(application["candidate_id"])
-            print(f"1. POST {base}/v1/applications  -> 201, application {application['id']}")
             print(
-                f"   candidate {application['candidate_id']} ({body['region']}, "
-                f"occupations {', '.join(body['occupation_codes'])})"
+                f"1. POST {base}/v1/applications + /submit  -> application {application['id']} submitted"
+                f" (eligible: {application['eligible']})"
+            )
+            print(
+                f"   candidate {application['candidate_id']} ({application['region']}, "
+                f"occupations {', '.join(application['occupation_codes'])})"
             )
             seconds = await wait_for_journey(client, workflow_id, "SUBMITTED")
             print(f"2. journey {workflow_id} running with JourneyStage=SUBMITTED after {seconds:.2f}s")

@@ -5,32 +5,26 @@ from __future__ import annotations
 from deploy.local.components import Component, Kafka, PlatformProcess, Postgres, Temporal
 from deploy.local.settings import StackSettings
 
+APPLICATIONS = {
+    "env_prefix": "APPLICATIONS_",
+    "database": "applications",
+    "module": "services.applications",
+    "secrets": ("MASTER_KEY", "HASH_KEY"),
+    "extra_env": {"APPLICATIONS_DOCUMENT_DIR": "{run_dir}/documents"},
+}
+JOURNEY = {"env_prefix": "JOURNEY_"}
+
 
 def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     """Every process the platform runs, in start order (compose lists the same names)."""
+    # fmt: off
     return [
-        PlatformProcess(
-            "applications-api",
-            s,
-            s.applications_port,
-            kind="platform",
-            module="services.applications",
-            args=("api",),
-            env_prefix="APPLICATIONS_",
-            database="applications",
-        ),
-        PlatformProcess(
-            "applications-relay",
-            s,
-            kind="platform",
-            module="services.applications",
-            args=("relay",),
-            env_prefix="APPLICATIONS_",
-            database="applications",
-        ),
-        PlatformProcess("journey-worker", s, kind="platform", module="workflows.worker", env_prefix="JOURNEY_"),
-        PlatformProcess("journey-bridge", s, kind="platform", module="workflows.bridge", env_prefix="JOURNEY_"),
+        PlatformProcess("applications-api", s, s.applications_port, kind="platform", args=("api",), **APPLICATIONS),  # type: ignore[arg-type]
+        PlatformProcess("applications-relay", s, kind="platform", args=("relay",), **APPLICATIONS),  # type: ignore[arg-type]
+        PlatformProcess("journey-worker", s, kind="platform", module="workflows.worker", **JOURNEY),  # type: ignore[arg-type]
+        PlatformProcess("journey-bridge", s, kind="platform", module="workflows.bridge", **JOURNEY),  # type: ignore[arg-type]
     ]
+    # fmt: on
 
 
 def infrastructure(s: StackSettings) -> list[Component]:

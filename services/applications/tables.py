@@ -1,60 +1,163 @@
-"""Tables of the applications database (plus the shared outbox and inbox)."""
+"""Tables of the applications database (plus the shared outbox, inbox, audit and idempotency tables)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
+from services.common.audit import AuditRecord
+from services.common.idempotency import IdempotencyRecord
 from services.common.inbox import InboxRecord
 from services.common.outbox import OutboxRecord
 
-
-def _uuid_pk() -> sa.Column[uuid.UUID]:
-    return sa.Column(postgresql.UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+UUID = postgresql.UUID(as_uuid=True)
 
 
-def _timestamp(*, on_update: bool = False) -> sa.Column[datetime]:
-    return sa.Column(
-        sa.DateTime(timezone=True),
-        nullable=False,
-        server_default=sa.func.now(),
-        onupdate=sa.func.now() if on_update else None,
-    )
+def _col(type_: Any, nullable: bool = True, **kw: Any) -> Any:
+    return sa.Column(type_, nullable=nullable, **kw)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _created() -> Any:
+    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 class CandidateRecord(SQLModel, table=True):
-    """A person applying to the programme; personal fields stay in this database."""
+    """A person applying; personal fields live only here. ID numbers are encrypted with the candidate's key."""
 
     __tablename__ = "candidate"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=_uuid_pk())
-    first_name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    last_name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    date_of_birth: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
-    region: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    first_name: str | None = Field(default=None, sa_column=_col(sa.Text))
+    last_name: str | None = Field(default=None, sa_column=_col(sa.Text))
+    first_name_ar: str | None = Field(default=None, sa_column=_col(sa.Text))
+    last_name_ar: str | None = Field(default=None, sa_column=_col(sa.Text))
+    date_of_birth: date | None = Field(default=None, sa_column=_col(sa.Date))
+    city: str | None = Field(default=None, sa_column=_col(sa.Text))
+    phone: str | None = Field(default=None, sa_column=_col(sa.Text))
+    email: str | None = Field(default=None, sa_column=_col(sa.Text))
+    national_id_enc: bytes | None = Field(default=None, sa_column=_col(sa.LargeBinary))
+    national_id_masked: str | None = Field(default=None, sa_column=_col(sa.Text))
+    national_id_hash: str | None = Field(default=None, sa_column=_col(sa.Text, unique=True))
+    passport_enc: bytes | None = Field(default=None, sa_column=_col(sa.LargeBinary))
+    passport_masked: str | None = Field(default=None, sa_column=_col(sa.Text))
+    passport_expiry: date | None = Field(default=None, sa_column=_col(sa.Date))
+    name_dob_hash: str | None = Field(default=None, sa_column=_col(sa.Text, index=True))
+    # De-identified statistical fields, kept after erasure.
+    sex: str = Field(sa_column=_col(sa.Text, nullable=False))
+    birth_year: int = Field(sa_column=_col(sa.Integer, nullable=False))
+    nationality: str = Field(sa_column=_col(sa.Text, nullable=False))
+    country_of_residence: str = Field(sa_column=_col(sa.Text, nullable=False))
+    region: str = Field(sa_column=_col(sa.Text, nullable=False))
+    education_level: str = Field(sa_column=_col(sa.Text, nullable=False))
+    diploma: str | None = Field(default=None, sa_column=_col(sa.Text))
+    languages: list[dict[str, str]] = Field(default_factory=list, sa_column=_col(postgresql.JSONB, nullable=False))
+    erased_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
+    created_at: datetime | None = Field(default=None, sa_column=_created())
+
+
+class CandidateKeyRecord(SQLModel, table=True):
+    """The candidate's data key, wrapped by the master key; erasure sets it to NULL (crypto-shredding)."""
+
+    __tablename__ = "candidate_key"
+
+    candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, sa.ForeignKey("candidate.id"), primary_key=True))
+    wrapped_key: bytes | None = Field(default=None, sa_column=_col(sa.LargeBinary))
+    destroyed_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
+
+
+class ConsentRecord(SQLModel, table=True):
+    """A consent given or revoked for one purpose, in one text version and language (the latest counts)."""
+
+    __tablename__ = "consent"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    candidate_id: uuid.UUID = Field(
+        sa_column=sa.Column(UUID, sa.ForeignKey("candidate.id"), nullable=False, index=True)
+    )
+    purpose: str = Field(sa_column=_col(sa.Text, nullable=False))
+    granted: bool = Field(sa_column=_col(sa.Boolean, nullable=False))
+    text_version: str = Field(sa_column=_col(sa.Text, nullable=False))
+    language: str = Field(sa_column=_col(sa.Text, nullable=False))
+    recorded_at: datetime = Field(sa_column=_col(sa.DateTime(timezone=True), nullable=False))
 
 
 class ApplicationRecord(SQLModel, table=True):
-    """A candidate's application to one programme call."""
+    """A candidate's application to the programme."""
 
     __tablename__ = "application"
-    __table_args__ = (sa.Index("application_status_created", "status", "created_at"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=_uuid_pk())
-    candidate_id: uuid.UUID = Field(
-        sa_column=sa.Column(postgresql.UUID(as_uuid=True), sa.ForeignKey("candidate.id"), nullable=False, index=True)
+    __table_args__ = (
+        sa.Index("application_created", "created_at", "id"),
+        sa.Index("application_submitted", "submitted_at", "id"),
+        sa.Index("application_status", "status"),
+        sa.Index("application_occupations", "occupation_codes", postgresql_using="gin"),
     )
-    status: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    region: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    occupation_codes: list[str] = Field(sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False))
-    submitted_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
-    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
-    updated_at: datetime | None = Field(default=None, sa_column=_timestamp(on_update=True))
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    candidate_id: uuid.UUID = Field(
+        sa_column=sa.Column(UUID, sa.ForeignKey("candidate.id"), nullable=False, index=True)
+    )
+    status: str = Field(sa_column=_col(sa.Text, nullable=False))
+    region: str = Field(sa_column=_col(sa.Text, nullable=False))
+    occupation_codes: list[str] = Field(sa_column=_col(postgresql.ARRAY(sa.Text), nullable=False))
+    programme_id: str = Field(default="thamm-ausbildung", sa_column=_col(sa.Text, nullable=False))
+    rules_version: str | None = Field(default=None, sa_column=_col(sa.Text))
+    eligibility: list[dict[str, Any]] = Field(default_factory=list, sa_column=_col(postgresql.JSONB, nullable=False))
+    eligible: bool | None = Field(default=None, sa_column=_col(sa.Boolean))
+    review_flags: list[str] = Field(default_factory=list, sa_column=_col(postgresql.ARRAY(sa.Text), nullable=False))
+    decision_reason_code: str | None = Field(default=None, sa_column=_col(sa.Text))
+    decision_note: str | None = Field(default=None, sa_column=_col(sa.Text))
+    preselected_occupation: str | None = Field(default=None, sa_column=_col(sa.Text))
+    submitted_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
+    decided_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
+    created_at: datetime | None = Field(default=None, sa_column=_created())
+    updated_at: datetime | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.DateTime(timezone=True), nullable=False, default=_now, onupdate=_now, server_default=sa.func.now()
+        ),
+    )
 
 
-__all__ = ["ApplicationRecord", "CandidateRecord", "InboxRecord", "OutboxRecord"]
+class DocumentRecord(SQLModel, table=True):
+    """An uploaded document: content in storage under its SHA-256, metadata and review status here."""
+
+    __tablename__ = "document"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    application_id: uuid.UUID = Field(
+        sa_column=sa.Column(UUID, sa.ForeignKey("application.id"), nullable=False, index=True)
+    )
+    document_type: str = Field(sa_column=_col(sa.Text, nullable=False))
+    status: str = Field(sa_column=_col(sa.Text, nullable=False))
+    filename: str | None = Field(default=None, sa_column=_col(sa.Text))
+    content_type: str = Field(sa_column=_col(sa.Text, nullable=False))
+    size_bytes: int = Field(sa_column=_col(sa.BigInteger, nullable=False))
+    sha256: str = Field(sa_column=_col(sa.Text, nullable=False))
+    storage_key: str | None = Field(default=None, sa_column=_col(sa.Text))
+    reject_reason_code: str | None = Field(default=None, sa_column=_col(sa.Text))
+    reject_note: str | None = Field(default=None, sa_column=_col(sa.Text))
+    reviewed_by: str | None = Field(default=None, sa_column=_col(sa.Text))
+    reviewed_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
+    uploaded_at: datetime | None = Field(default=None, sa_column=_created())
+
+
+__all__ = [
+    "ApplicationRecord",
+    "AuditRecord",
+    "CandidateKeyRecord",
+    "CandidateRecord",
+    "ConsentRecord",
+    "DocumentRecord",
+    "IdempotencyRecord",
+    "InboxRecord",
+    "OutboxRecord",
+]

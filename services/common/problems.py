@@ -8,12 +8,39 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://thamm.example/problems/"
 
 log = logging.getLogger("thamm.problems")
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=["https://thamm.example/problems/illegal-transition"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field errors: pointer and detail.")
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"model": ProblemDetails, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+#: Error answers every route may give, for the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("Malformed request"),
+    401: _doc("Missing or invalid bearer token (see WWW-Authenticate)"),
+    403: _doc("The token lacks a role this needs"),
+    404: _doc("No such resource"),
+    409: _doc("Conflict with the resource's state"),
+    422: _doc("Invalid fields; `errors` points at each"),
+}
 
 
 class Problem(Exception):

@@ -13,7 +13,8 @@ from temporalio.client import Client
 
 from contracts.journey import JourneyStage, journey_workflow_id
 from contracts.topics import APPLICATIONS
-from deploy.local.demo import wait_for_journey
+from deploy.local.demo import dev_token, submit_application, wait_for_journey
+from deploy.local.demo_data import application_body
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from services.common.kafka import read_all
@@ -21,20 +22,14 @@ from workflows.journey import ApprenticeJourneyWorkflow
 
 pytestmark = pytest.mark.e2e
 
-BODY = {
-    "first_name": "Amina",
-    "last_name": "Tazi",
-    "date_of_birth": "2002-06-01",
-    "region": "souss-massa",
-    "occupation_codes": ["29302"],
-}
-
 
 async def submit(settings: StackSettings) -> dict[str, str]:
-    async with httpx.AsyncClient(base_url=f"http://{settings.host}:{settings.applications_port}") as http:
-        response = await http.post("/v1/applications", json=BODY)
-    assert response.status_code == 201, response.text
-    return response.json()
+    body = application_body("Amina", "Tazi", "2002-06-01", "souss-massa", ("29302",), sex="F")
+    async with httpx.AsyncClient(
+        base_url=f"http://{settings.host}:{settings.applications_port}",
+        headers={"Authorization": f"Bearer {dev_token()}"},
+    ) as http:
+        return await submit_application(http, body)
 
 
 async def count_runs(client: Client, workflow_id: str) -> int:

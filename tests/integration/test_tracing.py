@@ -18,33 +18,30 @@ from contracts.applications import ApplicationSubmitted
 from contracts.base import Event
 from contracts.envelope import Envelope
 from contracts.topics import APPLICATIONS
+from deploy.local.demo_data import application_body
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from deploy.provision import create_databases
 from services.applications.app import create_app
-from services.applications.config import ApplicationsSettings
 from services.common.consumer import EventConsumer
 from services.common.migrations import upgrade_to_head
 from services.common.relay import OutboxRelay
 from services.common.telemetry import setup_telemetry
+from tests.helpers import MIGRATIONS, applications_settings, auth
 from tests.integration.conftest import running, until
 
 pytestmark = pytest.mark.integration
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "applications" / "migrations"
 
-
-async def test_one_trace_spans_http_outbox_kafka_and_consumer(infra: Stack, stack_settings: StackSettings) -> None:
+async def test_one_trace_spans_http_outbox_kafka_and_consumer(
+    infra: Stack, stack_settings: StackSettings, tmp_path: Path
+) -> None:
     exporter = InMemorySpanExporter()
     # Its own database: a running applications relay process elsewhere would otherwise publish the event.
     await create_databases(
         f"postgresql://postgres@{stack_settings.host}:{stack_settings.postgres_port}/postgres", ("tracing",)
     )
-    settings = ApplicationsSettings(
-        database_url=stack_settings.database_url("tracing"),
-        kafka_bootstrap_servers=stack_settings.kafka_bootstrap,
-        relay_poll_interval_s=0.2,
-    )
+    settings = applications_settings(stack_settings, "tracing", document_dir=tmp_path)
     setup_telemetry(settings, exporter=exporter)
     assert isinstance(trace.get_tracer_provider(), TracerProvider), "tracing was set up elsewhere in this process"
     await upgrade_to_head(settings, MIGRATIONS)
@@ -52,19 +49,12 @@ async def test_one_trace_spans_http_outbox_kafka_and_consumer(infra: Stack, stac
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api", headers=auth()) as http,
     ):
-        response = await http.post(
-            "/v1/applications",
-            json={
-                "first_name": "Nadia",
-                "last_name": "Idrissi",
-                "date_of_birth": "2004-02-02",
-                "region": "oriental",
-                "occupation_codes": ["26112"],
-            },
-        )
-    assert response.status_code == 201
+        created = await http.post("/v1/applications", json=application_body("Nadia", "Idrissi", "2004-02-02"))
+        assert created.status_code == 201, created.text
+        response = await http.post(f"/v1/applications/{created.json()['id']}/submit")
+    assert response.status_code == 200, response.text
     candidate = response.json()["candidate_id"]
     seen: list[Any] = []
 
@@ -91,7 +81,7 @@ async def test_one_trace_spans_http_outbox_kafka_and_consumer(infra: Stack, stac
         s
         for s in spans
         if s.kind == SpanKind.SERVER
-        and s.name.startswith("POST /v1/applications")
+        and s.name.startswith("POST /v1/applications/{application_id}/submit")
         and s.context.trace_id == producer_span.context.trace_id
     )
     assert producer_span.name == f"{APPLICATIONS} publish"

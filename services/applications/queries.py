@@ -1,0 +1,114 @@
+"""Read side of the applications API: one application, filtered pages with cursors, history."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import col, or_, select
+
+from services.applications.context import AppContext, load_application
+from services.applications.tables import ApplicationRecord, AuditRecord, CandidateRecord, ConsentRecord
+from services.common.problems import Problem
+
+
+class SortKey(StrEnum):
+    CREATED = "created_at"
+    SUBMITTED = "submitted_at"
+
+
+@dataclass(frozen=True)
+class ApplicationFilter:
+    status: str | None = None
+    region: str | None = None
+    occupation: str | None = None
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+
+
+def encode_cursor(value: datetime | None, id_: uuid.UUID) -> str:
+    raw = json.dumps([value.isoformat() if value else None, str(id_)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, uuid.UUID]:
+    try:
+        value, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return (datetime.fromisoformat(value) if value else None), uuid.UUID(id_)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise Problem(400, "invalid-cursor", "Invalid cursor", "pass back next_cursor exactly as received") from None
+
+
+async def list_applications(
+    ctx: AppContext, where: ApplicationFilter, *, sort: SortKey, descending: bool, limit: int, cursor: str | None
+) -> tuple[list[ApplicationRecord], str | None]:
+    """A page in a stable order (sort key, then id); the cursor points after the last item."""
+    sort_col = col(getattr(ApplicationRecord, sort.value))
+    statement = select(ApplicationRecord)
+    if where.status:
+        statement = statement.where(ApplicationRecord.status == where.status)
+    if where.region:
+        statement = statement.where(ApplicationRecord.region == where.region)
+    if where.occupation:
+        statement = statement.where(col(ApplicationRecord.occupation_codes).contains([where.occupation]))
+    if where.submitted_from:
+        statement = statement.where(col(ApplicationRecord.submitted_at) >= where.submitted_from)
+    if where.submitted_to:
+        statement = statement.where(col(ApplicationRecord.submitted_at) < where.submitted_to)
+    if sort is SortKey.SUBMITTED:
+        statement = statement.where(col(ApplicationRecord.submitted_at).is_not(None))
+    if cursor:
+        value, last_id = decode_cursor(cursor)
+        after = sa.tuple_(sort_col, ApplicationRecord.id)
+        bound = sa.tuple_(sa.literal(value), sa.literal(last_id))
+        statement = statement.where(after < bound if descending else after > bound)
+    order = (sort_col.desc(), col(ApplicationRecord.id).desc()) if descending else (sort_col, col(ApplicationRecord.id))
+    statement = statement.order_by(*order).limit(limit + 1)
+    async with ctx.sessions() as session:
+        rows = list((await session.exec(statement)).all())
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = encode_cursor(getattr(page[-1], sort.value), page[-1].id) if more and page else None
+    return page, next_cursor
+
+
+async def get_application(
+    ctx: AppContext, application_id: uuid.UUID
+) -> tuple[ApplicationRecord, CandidateRecord, dict[str, bool]]:
+    async with ctx.sessions() as session:
+        application = await load_application(session, application_id)
+        candidate = await session.get(CandidateRecord, application.candidate_id)
+        assert candidate is not None
+        consents = (
+            await session.exec(
+                select(ConsentRecord)
+                .where(ConsentRecord.candidate_id == candidate.id)
+                .order_by(col(ConsentRecord.recorded_at), col(ConsentRecord.id))
+            )
+        ).all()
+    return application, candidate, {c.purpose: c.granted for c in consents}
+
+
+async def history(ctx: AppContext, application_id: uuid.UUID) -> list[AuditRecord]:
+    """Audit records of the application and of its candidate, oldest first."""
+    async with ctx.sessions() as session:
+        application = await load_application(session, application_id)
+        rows = (
+            await session.exec(
+                select(AuditRecord)
+                .where(
+                    or_(
+                        (col(AuditRecord.resource_type) == "application")
+                        & (col(AuditRecord.resource_id) == str(application_id)),
+                        (col(AuditRecord.resource_type) == "candidate")
+                        & (col(AuditRecord.resource_id) == str(application.candidate_id)),
+                    )
+                )
+                .order_by(col(AuditRecord.occurred_at), col(AuditRecord.id))
+            )
+        ).all()
+    return list(rows)

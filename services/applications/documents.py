@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from contracts.applications import DocumentRejected, DocumentVerified
 from services.applications import domain
@@ -108,7 +108,7 @@ async def list_documents(
                 await session.exec(
                     select(DocumentRecord)
                     .where(DocumentRecord.application_id == application_id)
-                    .order_by(DocumentRecord.uploaded_at, DocumentRecord.id)
+                    .order_by(col(DocumentRecord.uploaded_at), col(DocumentRecord.id))
                 )
             ).all()
         )

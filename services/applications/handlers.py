@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.applications import (
@@ -88,7 +88,7 @@ async def _latest_consents(session: AsyncSession, candidate_id: uuid.UUID) -> di
         await session.exec(
             select(ConsentRecord)
             .where(ConsentRecord.candidate_id == candidate_id)
-            .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+            .order_by(col(ConsentRecord.recorded_at), col(ConsentRecord.id))
         )
     ).all()
     return {row.purpose: row.granted for row in rows}

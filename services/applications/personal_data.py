@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from contracts.applications import CandidateErased
 from services.applications.context import SOURCE, AppContext, data_key, load_candidate
@@ -79,8 +79,8 @@ async def erase(ctx: AppContext, actor: Principal, candidate_id: uuid.UUID) -> d
             await session.exec(select(ApplicationRecord.id).where(ApplicationRecord.candidate_id == candidate_id))
         ).all()
         documents = (
-            await session.exec(select(DocumentRecord).where(DocumentRecord.application_id.in_(application_ids)))
-        ).all()  # type: ignore[union-attr]
+            await session.exec(select(DocumentRecord).where(col(DocumentRecord.application_id).in_(application_ids)))
+        ).all()
         storage_keys = [d.storage_key for d in documents if d.storage_key]
         for document in documents:
             document.filename, document.storage_key = None, None

@@ -7,10 +7,10 @@ import asyncio
 import sys
 import time
 
-from bench import backbone
+from bench import applications, backbone
 from bench.stack import BENCH_SETTINGS, bench_infra
 
-SUITES = ("backbone",)
+SUITES = ("backbone", "applications")
 
 
 async def main(selected: list[str], events: int) -> int:
@@ -30,6 +30,21 @@ async def main(selected: list[str], events: int) -> int:
             if f.producer_performance_eps:
                 print(f"  ratio pipeline / ProducerPerf     {f.pipeline_eps / f.producer_performance_eps:10.3f}")
             print(f"commit -> effect latency p50 / p99  {f.latency_p50_ms:7.1f} ms / {f.latency_p99_ms:.1f} ms")
+            print()
+        if "applications" in selected:
+            rows = await applications.run(BENCH_SETTINGS)
+            print("== applications API: 10,000 seeded candidates, 16 concurrent clients, one server process ==")
+            by_name = {r.name: r for r in rows}
+            for row in rows:
+                print(f"{row.name:<44} {row.rps:8.0f} req/s   p50 {row.p50_ms:6.1f} ms   p99 {row.p99_ms:6.1f} ms")
+            for op in ("GET /v1/applications/{id}", "POST /v1/applications"):
+                service = by_name[f"{op} [service]"]
+                for base in ("bare", "asyncpg"):
+                    other = by_name[f"{op} [{base}]"]
+                    print(
+                        f"  {op:<30} service / {base:<8} throughput {service.rps / other.rps:6.3f}"
+                        f"   p99 {service.p99_ms / other.p99_ms:6.2f}x"
+                    )
             print()
     return 0
 

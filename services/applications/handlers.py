@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.applications import (
@@ -98,7 +98,9 @@ def _name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
     return keyed_hash(ctx.hash_key, "name-dob", f"{first.casefold().strip()}|{last.casefold().strip()}|{born}")
 
 
-async def create_application(ctx: AppContext, actor: Principal, command: ApplicationCreate) -> ApplicationRecord:
+async def create_application(
+    ctx: AppContext, actor: Principal, command: ApplicationCreate
+) -> tuple[ApplicationRecord, CandidateRecord, dict[str, bool]]:
     """Register the candidate and open a draft application (duplicate ID number: 409)."""
     c: CandidateIn = command.candidate
     _check_reference(ctx, c.region, list(command.occupation_codes))
@@ -106,17 +108,25 @@ async def create_application(ctx: AppContext, actor: Principal, command: Applica
     national_id = domain.normalise_document_number(c.national_id_number)
     id_hash = keyed_hash(ctx.hash_key, "cnie", national_id)
     async with transaction(ctx.sessions) as session:
-        if (await session.exec(select(CandidateRecord.id).where(CandidateRecord.national_id_hash == id_hash))).first():
+        name_hash = _name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth)
+        matches = (
+            await session.exec(
+                select(CandidateRecord.national_id_hash).where(
+                    or_(
+                        col(CandidateRecord.national_id_hash) == id_hash,
+                        col(CandidateRecord.name_dob_hash) == name_hash,
+                    )
+                )
+            )
+        ).all()
+        if id_hash in matches:
             raise Problem(
                 409,
                 "duplicate-candidate",
                 "Duplicate candidate",
                 "a candidate with this national ID number is already registered",
             )
-        name_hash = _name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth)
-        same_person = (
-            await session.exec(select(CandidateRecord.id).where(CandidateRecord.name_dob_hash == name_hash))
-        ).first()
+        same_person = bool(matches)
         candidate = CandidateRecord(
             first_name=c.first_name,
             last_name=c.last_name,
@@ -147,7 +157,7 @@ async def create_application(ctx: AppContext, actor: Principal, command: Applica
             candidate.passport_enc = encrypt_field(dek, str(candidate.id), "passport", passport)
             candidate.passport_masked = domain.mask(passport)
         session.add(candidate)
-        await session.flush()
+        await session.flush()  # the candidate row first: the rows below reference it
         session.add(CandidateKeyRecord(candidate_id=candidate.id, wrapped_key=key))
         session.add_all(_consents(candidate.id, command.consents, now))
         application = ApplicationRecord(
@@ -158,7 +168,6 @@ async def create_application(ctx: AppContext, actor: Principal, command: Applica
             review_flags=["possible_duplicate_name_dob"] if same_person else [],
         )
         session.add(application)
-        await session.flush()
         audit.record(
             session,
             actor,
@@ -167,7 +176,7 @@ async def create_application(ctx: AppContext, actor: Principal, command: Applica
             application.id,
             {"candidate_id": str(candidate.id), "review_flags": application.review_flags},
         )
-    return application
+    return application, candidate, {consent.purpose.value: consent.granted for consent in command.consents}
 
 
 async def update_draft(

@@ -111,10 +111,9 @@ IDEMPOTENCY_DOC = {
 async def create_application(
     body: ApplicationCreate, ctx: Ctx, actor: Officer, response: Response
 ) -> ApplicationPublic:
-    application = await handlers.create_application(ctx, actor, body)
+    application, candidate, consents = await handlers.create_application(ctx, actor, body)
     response.headers["Location"] = f"/v1/applications/{application.id}"
-    app, candidate, consents = await queries.get_application(ctx, application.id)
-    return _public(app, candidate, consents)
+    return _public(application, candidate, consents)
 
 
 @router.get("/applications", response_model=ApplicationPage, summary="List applications (filters, cursor pages)")

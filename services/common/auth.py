@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -61,13 +61,21 @@ class TokenVerifier:
     public_key_pem: str | None = None
     jwks_url: str | None = None
     leeway_s: int = 30
+    _key: Any = field(default=None, init=False, repr=False, compare=False)
+    _jwks: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = serialization.load_pem_public_key(self.public_key_pem.encode()) if self.public_key_pem else None
+        jwks = jwt.PyJWKClient(self.jwks_url, cache_keys=True) if self.jwks_url else None
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_jwks", jwks)
 
     def verify(self, token: str) -> Principal:
         key: Any
-        if self.jwks_url:
-            key = jwt.PyJWKClient(self.jwks_url, cache_keys=True).get_signing_key_from_jwt(token).key
-        elif self.public_key_pem:
-            key = serialization.load_pem_public_key(self.public_key_pem.encode())
+        if self._jwks is not None:
+            key = self._jwks.get_signing_key_from_jwt(token).key
+        elif self._key is not None:
+            key = self._key
         else:
             raise jwt.InvalidTokenError("no verification key configured")
         claims = jwt.decode(

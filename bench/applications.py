@@ -1,0 +1,244 @@
+"""Applications API throughput and p99 with 10,000 seeded candidates, against bare FastAPI and raw asyncpg."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import asyncpg
+import httpx
+
+from deploy.local.demo_data import application_body
+from deploy.local.settings import REPO_ROOT, StackSettings
+from deploy.provision import create_databases
+from services.applications.config import ApplicationsSettings
+from services.common.auth import ensure_dev_keys, issue_token
+from services.common.crypto import KeyWrapper, decode_key, encrypt_field, keyed_hash, new_key_b64
+from services.common.migrations import upgrade_to_head
+
+MIGRATIONS = REPO_ROOT / "services" / "applications" / "migrations"
+
+
+@dataclass
+class Figures:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UUID]:
+    """n candidates with submitted applications, written with COPY (encrypted ID numbers, wrapped keys)."""
+    keys = KeyWrapper(decode_key(settings.master_key))
+    hash_key = decode_key(settings.hash_key)
+    candidates, wrapped, applications = [], [], []
+    now = datetime.now(UTC)
+    for i in range(n):
+        cid, aid = uuid.uuid4(), uuid.uuid4()
+        wk = keys.new_wrapped_key(str(cid))
+        cnie = f"BK{i:06d}"
+        candidates.append(
+            (
+                cid,
+                f"First{i}",
+                f"Last{i}",
+                date(2001, 1, 1 + i % 28),
+                "M",
+                2001,
+                "MA",
+                "MA",
+                "casablanca-settat",
+                "upper_secondary",
+                "BAC",
+                "[]",
+                encrypt_field(keys.unwrap(wk, str(cid)), str(cid), "national_id", cnie),
+                "******" + cnie[-2:],
+                keyed_hash(hash_key, "cnie", cnie),
+            )
+        )
+        wrapped.append((cid, wk))
+        applications.append((aid, cid, "submitted", "casablanca-settat", ["29302"], "thamm-ausbildung", [], "[]", now))
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.copy_records_to_table(
+            "candidate",
+            records=candidates,
+            columns=[
+                "id",
+                "first_name",
+                "last_name",
+                "date_of_birth",
+                "sex",
+                "birth_year",
+                "nationality",
+                "country_of_residence",
+                "region",
+                "education_level",
+                "diploma",
+                "languages",
+                "national_id_enc",
+                "national_id_masked",
+                "national_id_hash",
+            ],
+        )
+        await conn.copy_records_to_table("candidate_key", records=wrapped, columns=["candidate_id", "wrapped_key"])
+        await conn.copy_records_to_table(
+            "application",
+            records=applications,
+            columns=[
+                "id",
+                "candidate_id",
+                "status",
+                "region",
+                "occupation_codes",
+                "programme_id",
+                "review_flags",
+                "eligibility",
+                "submitted_at",
+            ],
+        )
+        await conn.execute("""CREATE TABLE IF NOT EXISTS bench_candidate (id uuid PRIMARY KEY, first_name text,
+                              last_name text, region text);
+                              CREATE TABLE IF NOT EXISTS bench_application (id uuid PRIMARY KEY,
+                              candidate_id uuid REFERENCES bench_candidate(id), status text); ANALYZE""")
+    finally:
+        await conn.close()
+    return [a[0] for a in applications]
+
+
+async def load(
+    base: str,
+    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+    *,
+    total: int,
+    concurrency: int,
+    headers: dict[str, str],
+) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) for `total` requests from `concurrency` workers; any non-2xx aborts."""
+    latencies: list[float] = []
+    remaining = total
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            response = await request(client)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code >= 300:
+                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+        for _ in range(20):  # warm-up
+            await request(client)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return total / elapsed, statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
+
+
+def _serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(argv, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{argv} did not start")
+
+
+async def run(
+    stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
+) -> list[Figures]:
+    db = "bench_applications"
+    admin = f"postgresql://postgres@{stack.host}:{stack.postgres_port}/postgres"
+    await create_databases(admin, (db,))
+    _, public = ensure_dev_keys()
+    settings = ApplicationsSettings(
+        database_url=stack.database_url(db),
+        master_key=new_key_b64(),
+        hash_key=new_key_b64(),
+        auth_public_key_file=public,
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+    )
+    await upgrade_to_head(settings, MIGRATIONS)
+    ids = await seed(settings.asyncpg_dsn, settings, candidates)
+    token = issue_token(
+        ensure_dev_keys()[0].read_bytes(),
+        subject="bench",
+        roles=["case_officer"],
+        issuer="thamm-dev",
+        audience="thamm",
+        ttl_s=3600,
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    ports = {"service": _port(), "bare": _port(), "asyncpg": _port()}
+    env = {
+        **os.environ,
+        "APPLICATIONS_DATABASE_URL": settings.database_url,
+        "APPLICATIONS_MASTER_KEY": settings.master_key,
+        "APPLICATIONS_HASH_KEY": settings.hash_key,
+        "APPLICATIONS_AUTH_PUBLIC_KEY_FILE": str(public),
+        "APPLICATIONS_HTTP_PORT": str(ports["service"]),
+        "APPLICATIONS_DOCUMENT_DIR": str(stack.run_dir / "docs"),
+        "APPLICATIONS_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+    }
+    py = sys.executable
+    servers = {
+        "service": _serve([py, "-m", "services.applications", "api"], env, ports["service"]),
+        "bare": _serve([py, "-m", "bench.http_baselines", "bare", "--port", str(ports["bare"])], env, ports["bare"]),
+        "asyncpg": _serve(
+            [
+                py,
+                "-m",
+                "bench.http_baselines",
+                "asyncpg",
+                "--port",
+                str(ports["asyncpg"]),
+                "--dsn",
+                settings.asyncpg_dsn,
+            ],
+            env,
+            ports["asyncpg"],
+        ),
+    }
+    figures = []
+    try:
+        for name, port in ports.items():
+            base = f"http://127.0.0.1:{port}"
+
+            async def get(client: httpx.AsyncClient) -> httpx.Response:
+                return await client.get(f"/v1/applications/{random.choice(ids)}")
+
+            async def post(client: httpx.AsyncClient) -> httpx.Response:
+                return await client.post("/v1/applications", json=application_body())
+
+            for op, request in (("GET /v1/applications/{id}", get), ("POST /v1/applications", post)):
+                rps, p50, p99 = await load(base, request, total=requests, concurrency=concurrency, headers=headers)
+                figures.append(Figures(f"{op} [{name}]", rps, p50, p99))
+    finally:
+        for proc in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
+    return figures

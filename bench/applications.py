@@ -47,7 +47,9 @@ async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UU
     """n candidates with submitted applications, written with COPY (encrypted ID numbers, wrapped keys)."""
     keys = KeyWrapper(decode_key(settings.master_key))
     hash_key = decode_key(settings.hash_key)
-    candidates, wrapped, applications = [], [], []
+    candidates: list[tuple[object, ...]] = []
+    wrapped: list[tuple[object, ...]] = []
+    applications: list[tuple[object, ...]] = []
     now = datetime.now(UTC)
     for i in range(n):
         cid, aid = uuid.uuid4(), uuid.uuid4()

@@ -69,7 +69,8 @@ def asyncpg_app(dsn: str) -> FastAPI:
                 body["candidate"]["region"],
             )
             row = await conn.fetchrow(
-                "INSERT INTO bench_application (id, candidate_id, status) VALUES ($1, $2, 'draft') RETURNING id, status",
+                "INSERT INTO bench_application (id, candidate_id, status) VALUES ($1, $2, 'draft') "
+                "RETURNING id, status",
                 uuid.uuid4(),
                 candidate,
             )

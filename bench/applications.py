@@ -121,7 +121,7 @@ async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UU
                               candidate_id uuid REFERENCES bench_candidate(id), status text); ANALYZE""")
     finally:
         await conn.close()
-    return [a[0] for a in applications]
+    return [uuid.UUID(str(a[0])) for a in applications]
 
 
 async def load(

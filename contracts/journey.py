@@ -55,6 +55,25 @@ def journey_workflow_id(candidate_id: UUID | str) -> str:
     return f"{WORKFLOW_ID_PREFIX}{UUID(str(candidate_id))}"
 
 
+class JourneyParameters(BaseModel):
+    """Programme parameters of the journey's deadlines (days); set per call, carried in the workflow input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    b1_reminder_days: int = Field(default=182, ge=1, description="Reminder when B1 is not reached (6 months).")
+    b1_due_days: int = Field(default=274, ge=1, description="B1 due after enrolment (9 months): escalation.")
+    b1_max_days: int = Field(default=548, ge=1, description="Extensions may not go past this (18 months).")
+    matching_due_days: int = Field(default=91, ge=1, description="A signed contract due after B1 (3 months).")
+    contract_to_visa_due_days: int = Field(default=122, ge=1, description="Visa due after the contract (4 months).")
+    address_registration_days: int = Field(default=14, ge=1, description="Address registration after arrival.")
+    residence_permit_margin_days: int = Field(default=14, ge=0, description="Escalate this long before visa expiry.")
+    probation_days: int = Field(default=120, ge=30, le=122, description="Probation (Probezeit): 1 to 4 months.")
+    decision_window_days: int = Field(default=30, ge=1, description="Time an officer has to decide an escalation.")
+    search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")
+    checkin_interval_days: int = Field(default=91, ge=7, description="Follow-up check-ins during training.")
+    training_days: int = Field(default=1096, ge=365, description="Length of the Ausbildung (3 years).")
+
+
 class JourneyInput(BaseModel):
     """Input of ApprenticeJourneyWorkflow: ids and reference codes only, never personal data."""
 
@@ -64,6 +83,7 @@ class JourneyInput(BaseModel):
     application_id: UUID
     region: str
     occupation_codes: list[str]
+    parameters: JourneyParameters = Field(default_factory=JourneyParameters)
 
 
 class JourneyFact(BaseModel):
@@ -90,7 +110,7 @@ class StageChanged(Event):
 
 
 class DeadlineEscalated(Event):
-    """A journey deadline passed and was escalated to a case officer for a decision."""
+    """A journey deadline came near (reminder) or passed (escalation to a case officer for a decision)."""
 
     TOPIC: ClassVar[str] = topics.JOURNEY
     TYPE: ClassVar[str] = event_type("journey", "deadline_escalated")
@@ -98,7 +118,98 @@ class DeadlineEscalated(Event):
     workflow_id: str = Field(description="`journey-<candidate id>`.")
     deadline: str = Field(description="Deadline code, e.g. `B1_WITHIN_9_MONTHS`.")
     stage: str = Field(description="Stage the journey was in.")
-    due_at: datetime = Field(description="When the deadline fell due (UTC).")
+    due_at: datetime = Field(description="When the deadline falls or fell due (UTC).")
+    level: str = Field(default="escalation", description="`reminder` before the due date, `escalation` after.")
 
 
 EVENTS: tuple[type[Event], ...] = (StageChanged, DeadlineEscalated)
+
+
+# --- case officer actions (workflow updates) and what queries return -----------------------------------
+
+
+class ExtendDeadline(BaseModel):
+    """Give more time on an open deadline, with a reason."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deadline: str = Field(description="Deadline code, e.g. `B1_WITHIN_9_MONTHS`.")
+    extend_by_days: int = Field(ge=1, le=365)
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class WithdrawJourney(BaseModel):
+    """End the journey as WITHDRAWN (compensations run first)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason_code: str = Field(pattern=r"^[A-Z_]{2,40}$")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class HoldJourney(BaseModel):
+    """Pause every deadline (e.g. illness); facts are still recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class ResumeJourney(BaseModel):
+    """Resume after a hold; open deadlines move by the time spent on hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RerouteJourney(BaseModel):
+    """After a failed match: another matching round, or back to language training."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: JourneyStage = Field(description="MATCHING (new round) or LANGUAGE_TRAINING.")
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class DeadlineView(BaseModel):
+    """An open deadline as operators and case officers see it."""
+
+    code: str
+    due_at: datetime
+    reminder_at: datetime | None = None
+    escalated_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    extensions: int = 0
+    lapse_outcome: str | None = Field(default=None, description="Terminal stage if the decision window passes.")
+
+
+class StageEntry(BaseModel):
+    """One stage the journey entered, with the workflow time and the fact (or action) that moved it."""
+
+    stage: JourneyStage
+    entered_at: datetime
+    cause: str | None = None
+
+
+class JourneyView(BaseModel):
+    """Everything a query of the journey returns."""
+
+    candidate_id: UUID
+    stage: JourneyStage
+    on_hold: bool
+    history: list[StageEntry]
+    deadlines: list[DeadlineView]
+    cohort_id: str | None = None
+    employer_id: str | None = None
+    position_id: str | None = None
+    consulate: str | None = None
+    matching_round: int = 1
+
+
+class JourneyResult(BaseModel):
+    """How a journey ended."""
+
+    candidate_id: UUID
+    outcome: JourneyStage
+    history: list[StageEntry]

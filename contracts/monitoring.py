@@ -100,3 +100,21 @@ EVENTS: tuple[type[Event], ...] = (
     TrainingCompleted,
     CostRecorded,
 )
+
+
+class AddressRegistered(_MonitoringEvent):
+    """The apprentice registered their address (Anmeldung), due within 14 days of arrival."""
+
+    TYPE: ClassVar[str] = event_type(_S, "address_registered")
+    registered_on: date = Field(description="Date of the registration.")
+
+
+class ResidencePermitIssued(_MonitoringEvent):
+    """The foreigners authority issued the residence permit; it must come before the visa expires."""
+
+    TYPE: ClassVar[str] = event_type(_S, "residence_permit_issued")
+    issued_on: date = Field(description="Date of issue.")
+    valid_until: date = Field(description="Last day of validity (renewal follow-up).")
+
+
+EVENTS = (*EVENTS, AddressRegistered, ResidencePermitIssued)

@@ -23,38 +23,24 @@ from temporalio.service import RPCError, RPCStatusCode
 from contracts.applications import ApplicationSubmitted
 from contracts.base import Event
 from contracts.envelope import Envelope
-from contracts.journey import TASK_QUEUE, JourneyFact, JourneyInput, JourneyStage, journey_workflow_id
+from contracts.journey import (
+    TASK_QUEUE,
+    JourneyFact,
+    JourneyInput,
+    JourneyParameters,
+    JourneyStage,
+    journey_workflow_id,
+)
 from contracts.topics import APPLICATIONS, JOURNEY_BRIDGE_GROUP, MATCHING, MONITORING, TRAINING, VISA
 from services.common.consumer import EventConsumer, Handler, PermanentError, run_until_signalled
 from services.common.telemetry import setup_telemetry
 from workflows import search
 from workflows.config import JourneySettings, connect_temporal
-from workflows.journey import STAGE_BY_EVENT, ApprenticeJourneyWorkflow
+from workflows.journey import JOURNEY_FACTS, ApprenticeJourneyWorkflow
 
 log = logging.getLogger("thamm.bridge")
 
 TOPICS = (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING)
-
-#: Facts the journey reacts to, besides the ones that move its stage.
-EXTRA_FACTS = (
-    "thamm.training.level_reached.v1",
-    "thamm.training.exam_failed.v1",
-    "thamm.training.attendance_below_threshold.v1",
-    "thamm.matching.candidate_shortlisted.v1",
-    "thamm.matching.offer_made.v1",
-    "thamm.matching.offer_accepted.v1",
-    "thamm.matching.offer_declined.v1",
-    "thamm.matching.offer_withdrawn.v1",
-    "thamm.visa.labour_approval_granted.v1",
-    "thamm.visa.labour_approval_refused.v1",
-    "thamm.visa.appointment_booked.v1",
-    "thamm.visa.visa_lodged.v1",
-    "thamm.visa.visa_refused.v1",
-    "thamm.monitoring.predeparture_completed.v1",
-    "thamm.monitoring.placement_at_risk.v1",
-    "thamm.monitoring.training_terminated.v1",
-    "thamm.monitoring.checkin_recorded.v1",
-)
 
 
 def to_fact(event: Event, envelope: Envelope) -> JourneyFact:
@@ -69,11 +55,12 @@ def to_fact(event: Event, envelope: Envelope) -> JourneyFact:
 class JourneyBridge:
     """Turns facts into journey signals through one Temporal client."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, parameters: JourneyParameters | None = None) -> None:
         self.client = client
+        self.parameters = parameters or JourneyParameters()
 
     def handlers(self) -> dict[str, Handler]:
-        table: dict[str, Handler] = {t: self.signal_fact for t in (*STAGE_BY_EVENT, *EXTRA_FACTS)}
+        table: dict[str, Handler] = dict.fromkeys(JOURNEY_FACTS, self.signal_fact)
         table[ApplicationSubmitted.TYPE] = self.start_journey
         return table
 
@@ -85,6 +72,7 @@ class JourneyBridge:
             application_id=event.application_id,
             region=event.region,
             occupation_codes=event.occupation_codes,
+            parameters=self.parameters,
         )
         attributes = [
             SearchAttributePair(search.JOURNEY_STAGE, JourneyStage.SUBMITTED.value),
@@ -125,7 +113,7 @@ async def main() -> None:
     settings = JourneySettings()
     setup_telemetry(settings)
     client = await connect_temporal(settings)
-    bridge = JourneyBridge(client)
+    bridge = JourneyBridge(client, settings.parameters)
     consumer = EventConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group=JOURNEY_BRIDGE_GROUP,

@@ -1,23 +1,41 @@
-"""Settings of the journey worker and bridge (environment prefix JOURNEY_)."""
+"""Settings of the journey worker, bridge and API (environment prefix JOURNEY_)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from contracts.journey import JourneyParameters
 from services.common.settings import ServiceSettings
 
 
 class JourneySettings(ServiceSettings):
-    """Where Temporal and Kafka are; the journey processes own no database."""
+    """Where Temporal, Kafka and the services are; the journey processes own no database."""
 
     model_config = SettingsConfigDict(env_prefix="JOURNEY_", frozen=True, extra="ignore")
 
     service_name: str = "journey"
+    http_port: int = 8006
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    training_url: str = "http://127.0.0.1:8002"
+    matching_url: str = "http://127.0.0.1:8003"
+    visa_url: str = "http://127.0.0.1:8004"
+    monitoring_url: str = "http://127.0.0.1:8005"
+    service_signing_key_file: Path | None = Field(
+        default=None, description="PEM private key the worker signs its short-lived service tokens with."
+    )
+    service_token_ttl_s: int = 300
+    parameters: JourneyParameters = Field(
+        default_factory=JourneyParameters,
+        description="Programme deadlines; JOURNEY_PARAMETERS='{\"b1_due_days\": 274}'",
+    )
 
 
-async def connect_temporal(settings: JourneySettings):  # type: ignore[no-untyped-def]
+async def connect_temporal(settings: JourneySettings, **kwargs: Any) -> Any:
     """A Temporal client speaking pydantic, with tracing propagated through Temporal headers."""
     from temporalio.client import Client
     from temporalio.contrib.opentelemetry import TracingInterceptor
@@ -28,4 +46,5 @@ async def connect_temporal(settings: JourneySettings):  # type: ignore[no-untype
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         interceptors=[TracingInterceptor()],
+        **kwargs,
     )

@@ -1,79 +1,159 @@
-"""ApprenticeJourneyWorkflow: one per candidate, from submission to the end of the Ausbildung (no I/O)."""
+"""ApprenticeJourneyWorkflow: one per candidate, from submission to the end of the Ausbildung (no I/O).
+
+Facts arrive as signals from the bridge and move the stage; the workflow asks services for the next step
+through activities, keeps the deadlines, and hands the visa and the training years to child workflows.
+Case officers act through updates whose validators refuse bad requests before anything is recorded.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel
-
-    from contracts.journey import TERMINAL_STAGES, JourneyFact, JourneyInput, JourneyStage
+    from contracts import activities as api
+    from contracts.journey import (
+        TERMINAL_STAGES,
+        DeadlineEscalated,
+        ExtendDeadline,
+        HoldJourney,
+        JourneyFact,
+        JourneyInput,
+        JourneyResult,
+        JourneyStage,
+        JourneyView,
+        RerouteJourney,
+        ResumeJourney,
+        StageChanged,
+        StageEntry,
+        WithdrawJourney,
+    )
+    from workflows import deadlines as dl
     from workflows import search
+    from workflows.activities import JourneyActivities
+    from workflows.follow_up import FollowUpInput, FollowUpOutcome, FollowUpWorkflow, follow_up_workflow_id
+    from workflows.steps import call, publish, step_key
+    from workflows.visa import VisaInput, VisaOutcome, VisaProcessWorkflow, visa_workflow_id
 
-#: Which fact moves the journey to which stage (facts not listed are recorded but move nothing).
-STAGE_BY_EVENT: dict[str, JourneyStage] = {
-    "thamm.applications.application_submitted.v1": JourneyStage.SUBMITTED,
-    "thamm.applications.application_preselected.v1": JourneyStage.PRESELECTED,
-    "thamm.applications.application_rejected.v1": JourneyStage.REJECTED,
-    "thamm.applications.application_withdrawn.v1": JourneyStage.WITHDRAWN,
-    "thamm.training.enrolled.v1": JourneyStage.LANGUAGE_TRAINING,
-    "thamm.training.exam_passed.v1": JourneyStage.MATCHING,
-    "thamm.training.training_dropped_out.v1": JourneyStage.TRAINING_FAILED,
-    "thamm.matching.contract_signed.v1": JourneyStage.CONTRACT_SIGNED,
-    "thamm.visa.visa_case_opened.v1": JourneyStage.VISA,
-    "thamm.visa.visa_granted.v1": JourneyStage.PRE_DEPARTURE,
-    "thamm.monitoring.arrival_confirmed.v1": JourneyStage.ARRIVED,
-    "thamm.monitoring.probation_passed.v1": JourneyStage.IN_TRAINING,
-    "thamm.monitoring.training_completed.v1": JourneyStage.COMPLETED,
+S = JourneyStage
+Command = Callable[[], Awaitable[Any]]
+
+#: Facts forwarded to a running child workflow.
+VISA_FACTS = {
+    "labour_approval_granted",
+    "labour_approval_refused",
+    "appointment_booked",
+    "visa_lodged",
+    "visa_granted",
+    "visa_refused",
 }
+#: Stages in journey order (terminal ones are not in it).
+ORDER = [
+    S.SUBMITTED,
+    S.PRESELECTED,
+    S.LANGUAGE_TRAINING,
+    S.MATCHING,
+    S.CONTRACT_SIGNED,
+    S.VISA,
+    S.PRE_DEPARTURE,
+    S.ARRIVED,
+    S.IN_TRAINING,
+    S.COMPLETED,
+]
 
-
-class StageEntry(BaseModel):
-    """One stage the journey entered, with the workflow time it entered it and the fact that moved it."""
-
-    stage: JourneyStage
-    entered_at: datetime
-    event_id: str | None = None
-
-
-class JourneyResult(BaseModel):
-    """How a journey ended."""
-
-    candidate_id: str
-    outcome: JourneyStage
-    history: list[StageEntry]
+#: Every catalog event type the journey listens to (the bridge subscribes to exactly these).
+JOURNEY_FACTS = frozenset(
+    {
+        f"thamm.{service}.{name}.v1"
+        for service, names in {
+            "applications": [
+                "application_submitted",
+                "application_preselected",
+                "application_rejected",
+                "application_withdrawn",
+            ],
+            "training": [
+                "enrolled",
+                "exam_passed",
+                "exam_failed",
+                "level_reached",
+                "training_dropped_out",
+                "attendance_below_threshold",
+            ],
+            "matching": ["offer_accepted", "offer_declined", "offer_withdrawn", "contract_signed"],
+            "visa": [
+                "visa_case_opened",
+                "labour_approval_granted",
+                "labour_approval_refused",
+                "appointment_booked",
+                "visa_lodged",
+                "visa_granted",
+                "visa_refused",
+            ],
+            "monitoring": [
+                "predeparture_completed",
+                "arrival_confirmed",
+                "address_registered",
+                "residence_permit_issued",
+                "probation_passed",
+                "training_terminated",
+                "training_completed",
+                "checkin_recorded",
+                "placement_at_risk",
+            ],
+        }.items()
+        for name in names
+    }
+)
+FOLLOW_UP_FACTS = {
+    "address_registered",
+    "residence_permit_issued",
+    "probation_passed",
+    "training_terminated",
+    "training_completed",
+    "checkin_recorded",
+    "placement_at_risk",
+    "contract_signed",
+}
 
 
 @workflow.defn
 class ApprenticeJourneyWorkflow:
-    """Advances a candidate's stage on each fact from the bridge until a terminal stage."""
+    """The apprentice's journey; the only orchestrator of the platform."""
 
     @workflow.init
     def __init__(self, journey: JourneyInput) -> None:
+        p = journey.parameters
         self._input = journey
-        self._stage = JourneyStage.SUBMITTED
+        self._stage = S.SUBMITTED
         self._history: list[StageEntry] = []
         self._seen: set[str] = set()
         self._pending: deque[JourneyFact] = deque()
+        self._deferred: list[JourneyFact] = []
+        self._commands: deque[Command] = deque()
+        self._deadlines = dl.Deadlines(decision_window=timedelta(days=p.decision_window_days))
+        self._on_hold_since: Any = None
+        self._seq = 0
+        self._ids: dict[str, str | None] = {
+            "cohort_id": None,
+            "employer_id": None,
+            "position_id": None,
+            "consulate": None,
+            "visa_valid_until": None,
+        }
+        self._round = 1
+        self._visa: VisaOutcome | None = None
+        self._follow_up: FollowUpOutcome | None = None
+        self._children: dict[str, Any] = {}
 
-    @workflow.run
-    async def run(self, journey: JourneyInput) -> JourneyResult:
-        self._enter(JourneyStage.SUBMITTED, None)
-        while self._stage not in TERMINAL_STAGES:
-            await workflow.wait_condition(lambda: bool(self._pending))
-            fact = self._pending.popleft()
-            target = STAGE_BY_EVENT.get(fact.event_type)
-            if target is not None and target != self._stage:
-                self._enter(target, fact.event_id)
-        return JourneyResult(candidate_id=str(journey.candidate_id), outcome=self._stage, history=self._history)
-
-    def _enter(self, stage: JourneyStage, event_id: str | None) -> None:
-        self._stage = stage
-        self._history.append(StageEntry(stage=stage, entered_at=workflow.now(), event_id=event_id))
-        workflow.upsert_search_attributes([search.JOURNEY_STAGE.value_set(stage.value)])
+    # --- signals, queries --------------------------------------------------------------------------
 
     @workflow.signal
     def fact(self, fact: JourneyFact) -> None:
@@ -92,3 +172,460 @@ class ApprenticeJourneyWorkflow:
     def history(self) -> list[StageEntry]:
         """Every stage entered, oldest first."""
         return list(self._history)
+
+    @workflow.query
+    def open_deadlines(self) -> list[Any]:
+        """Deadlines still open (paused while on hold)."""
+        return self._deadlines.views()
+
+    @workflow.query
+    def view(self) -> JourneyView:
+        """Stage, hold, history, deadlines and the ids the journey knows."""
+        return JourneyView(
+            candidate_id=self._input.candidate_id,
+            stage=self._stage,
+            on_hold=self._on_hold_since is not None,
+            history=list(self._history),
+            deadlines=self._deadlines.views(),
+            cohort_id=self._ids["cohort_id"],
+            employer_id=self._ids["employer_id"],
+            position_id=self._ids["position_id"],
+            consulate=self._ids["consulate"],
+            matching_round=self._round,
+        )
+
+    # --- main loop ---------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, journey: JourneyInput) -> JourneyResult:
+        workflow.upsert_search_attributes(
+            [search.REGION.value_set(journey.region)]
+            + ([search.OCCUPATION_CODE.value_set(journey.occupation_codes[0])] if journey.occupation_codes else [])
+        )
+        await self._enter(S.SUBMITTED, "application_submitted")
+        while self._stage not in TERMINAL_STAGES or self._commands:
+            if self._commands:
+                await self._commands.popleft()()
+                continue
+            if self._pending:
+                await self._apply(self._pending.popleft())
+                continue
+            if self._visa is not None:
+                await self._on_visa_outcome(self._visa)
+                continue
+            if self._follow_up is not None:
+                outcome, self._follow_up = self._follow_up, None
+                await self._enter(outcome.outcome, f"follow_up:{outcome.reason}")
+                continue
+            await self._wait()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return JourneyResult(candidate_id=journey.candidate_id, outcome=self._stage, history=self._history)
+
+    async def _wait(self) -> None:
+        fire_at = None if self._on_hold_since is not None else self._deadlines.next_fire_at()
+        timeout = max(fire_at - workflow.now(), timedelta(seconds=1)) if fire_at else None
+        try:
+            await workflow.wait_condition(
+                lambda: bool(
+                    self._pending or self._commands or self._visa or self._follow_up or self._stage in TERMINAL_STAGES
+                ),
+                timeout=timeout,
+            )
+        except TimeoutError:
+            await self._fire_deadlines()
+
+    async def _enter(self, stage: JourneyStage, cause: str | None) -> None:
+        if self._history and stage == self._stage:
+            return
+        before = self._stage if self._history else None
+        self._stage = stage
+        self._history.append(StageEntry(stage=stage, entered_at=workflow.now(), cause=cause))
+        self._pending.extendleft(reversed(self._deferred))  # facts that were waiting for a later stage
+        self._deferred.clear()
+        workflow.upsert_search_attributes([search.JOURNEY_STAGE.value_set(stage.value)])
+        await self._publish(
+            StageChanged(
+                candidate_id=self._input.candidate_id,
+                workflow_id=workflow.info().workflow_id,
+                from_stage=before.value if before else None,
+                to_stage=stage.value,
+                changed_at=workflow.now(),
+            )
+        )
+
+    async def _publish(self, event: Any) -> None:
+        self._seq += 1
+        await publish(event, self._seq)
+
+    def _key(self, step: str) -> str:
+        return step_key(step)
+
+    # --- facts -------------------------------------------------------------------------------------
+
+    async def _apply(self, fact: JourneyFact) -> None:
+        """Apply a fact; one that comes before its stage (topics are not ordered between services) waits."""
+        if not await self._applied(fact) and self._stage not in TERMINAL_STAGES:
+            self._deferred.append(fact)
+
+    async def _applied(self, fact: JourneyFact) -> bool:
+        name, data = fact.event_type.split(".")[2], fact.data
+        if self._stage == S.VISA and name in VISA_FACTS:
+            await self._forward("visa", VisaProcessWorkflow.fact, fact)
+            return True
+        if self._stage in (S.ARRIVED, S.IN_TRAINING) and name in FOLLOW_UP_FACTS:
+            await self._forward("follow_up", FollowUpWorkflow.fact, fact)
+            if name == "probation_passed":
+                await self._enter(S.IN_TRAINING, name)
+            return True
+        handler = getattr(self, f"_on_{name}", None)
+        if handler is None:  # a child's fact that came before the child, or nothing to do
+            return not (
+                (name in VISA_FACTS and self._before(S.VISA)) or (name in FOLLOW_UP_FACTS and self._before(S.ARRIVED))
+            )
+        return bool(await handler(fact, data))
+
+    def _before(self, stage: JourneyStage) -> bool:
+        """True while the journey has not reached the given stage yet."""
+        return ORDER.index(self._stage) < ORDER.index(stage) if self._stage in ORDER else False
+
+    async def _on_application_preselected(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._stage == S.SUBMITTED:
+            await self._enter(S.PRESELECTED, "application_preselected")
+            await self._enrol(str(data.get("occupation_code") or self._input.occupation_codes[0]), "enrol-1")
+        return True
+
+    async def _enrol(self, occupation: str, step: str) -> None:
+        await call(
+            JourneyActivities.enrol_in_cohort,
+            api.EnrolRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=self._key(step),
+                occupation_code=occupation,
+                region=self._input.region,
+            ),
+        )
+
+    async def _on_application_rejected(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        await self._enter(S.REJECTED, "application_rejected")
+        return True
+
+    async def _on_application_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        await self._compensate_position("CANDIDATE_WITHDREW")
+        self._deadlines.items.clear()
+        await self._enter(S.WITHDRAWN, "application_withdrawn")
+        return True
+
+    async def _on_enrolled(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.PRESELECTED):
+            return False
+        self._ids["cohort_id"] = str(data.get("cohort_id"))
+        workflow.upsert_search_attributes([search.COHORT_ID.value_set(str(data.get("cohort_id")))])
+        if self._stage != S.PRESELECTED:  # a re-enrolment after a re-route: the B1 deadline is already open
+            return True
+        p, now = self._input.parameters, workflow.now()
+        self._deadlines.open(
+            dl.B1,
+            now,
+            timedelta(days=p.b1_due_days),
+            reminder_in=timedelta(days=p.b1_reminder_days),
+            max_in=timedelta(days=p.b1_max_days),
+            lapse_outcome=S.TRAINING_FAILED.value,
+        )
+        await self._enter(S.LANGUAGE_TRAINING, "enrolled")
+        return True
+
+    async def _on_exam_passed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.LANGUAGE_TRAINING):
+            return False
+        if str(data.get("level")) in ("B1", "B2", "C1", "C2") and self._stage == S.LANGUAGE_TRAINING:
+            self._deadlines.close(dl.B1)
+            await self._start_matching("exam_passed")
+        return True
+
+    async def _start_matching(self, cause: str) -> None:
+        p = self._input.parameters
+        self._deadlines.open(
+            dl.MATCHING, workflow.now(), timedelta(days=p.matching_due_days), lapse_outcome=S.NOT_PLACED.value
+        )
+        await self._enter(S.MATCHING, cause)
+        await call(
+            JourneyActivities.request_matching,
+            api.MatchRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=self._key(f"match-{self._round}"),
+                occupation_codes=self._input.occupation_codes,
+                round=self._round,
+            ),
+        )
+
+    async def _on_training_dropped_out(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.PRESELECTED):
+            return False
+        if self._stage in (S.PRESELECTED, S.LANGUAGE_TRAINING):
+            self._deadlines.close(dl.B1)
+            await self._enter(S.TRAINING_FAILED, "training_dropped_out")
+        return True
+
+    async def _on_offer_accepted(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+        workflow.upsert_search_attributes([search.EMPLOYER_ID.value_set(str(data["employer_id"]))])
+        return True
+
+    async def _on_offer_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.MATCHING):
+            return False
+        if self._stage not in (S.MATCHING, S.CONTRACT_SIGNED):
+            return True
+        self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+        await self._compensate_position("OFFER_WITHDRAWN")
+        self._deadlines.close(dl.CONTRACT_TO_VISA)
+        self._round += 1
+        await self._start_matching("offer_withdrawn")
+        return True
+
+    async def _on_contract_signed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.MATCHING):
+            return False
+        if self._stage != S.MATCHING:
+            return True
+        p = self._input.parameters
+        self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+        workflow.upsert_search_attributes(
+            [
+                search.EMPLOYER_ID.value_set(str(data["employer_id"])),
+                search.OCCUPATION_CODE.value_set(str(data["occupation_code"])),
+            ]
+        )
+        self._deadlines.close(dl.MATCHING)
+        self._deadlines.open(dl.CONTRACT_TO_VISA, workflow.now(), timedelta(days=p.contract_to_visa_due_days))
+        await self._enter(S.CONTRACT_SIGNED, "contract_signed")
+        await call(
+            JourneyActivities.open_visa_case,
+            api.OpenVisaCaseRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=self._key(f"visa-case-{data['contract_id']}"),
+                contract_id=data["contract_id"],
+                employer_id=data["employer_id"],
+            ),
+        )
+        return True
+
+    async def _on_visa_case_opened(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.CONTRACT_SIGNED):
+            return False
+        if self._stage != S.CONTRACT_SIGNED:
+            return True
+        self._ids["consulate"] = str(data["consulate"])
+        workflow.upsert_search_attributes([search.CONSULATE.value_set(str(data["consulate"]))])
+        await self._enter(S.VISA, "visa_case_opened")
+        visa = VisaInput(
+            candidate_id=self._input.candidate_id,
+            visa_case_id=data["visa_case_id"],
+            consulate=str(data["consulate"]),
+            accelerated=bool(data.get("accelerated")),
+        )
+        await self._start_child("visa", VisaProcessWorkflow.run, visa, visa_workflow_id(self._input.candidate_id))
+        return True
+
+    async def _start_child(self, kind: str, run: Any, arg: Any, child_id: str) -> None:
+        """Start a child (returns once it runs, so facts can be forwarded) and collect its result later."""
+        handle = await workflow.start_child_workflow(
+            run, arg, id=child_id, parent_close_policy=ParentClosePolicy.TERMINATE
+        )
+        self._children[kind] = handle
+
+        async def follow() -> None:
+            try:
+                result = await handle
+            except ChildWorkflowError as exc:  # a broken child must not leave the journey waiting forever
+                workflow.logger.error("child %s failed: %s", child_id, exc)
+                result = (
+                    VisaOutcome(granted=False, reason_code="VISA_PROCESS_FAILED")
+                    if kind == "visa"
+                    else FollowUpOutcome(outcome=S.DROPPED_OUT, reason="FOLLOW_UP_FAILED")
+                )
+            if kind == "visa":
+                self._visa = result
+            else:
+                self._follow_up = result
+
+        asyncio.create_task(follow())  # noqa: RUF006 - the workflow keeps running until the child reports
+
+    async def _on_visa_outcome(self, outcome: VisaOutcome) -> None:
+        self._visa = None
+        self._deadlines.close(dl.CONTRACT_TO_VISA)
+        if outcome.granted:
+            self._ids["visa_valid_until"] = outcome.valid_until
+            await self._enter(S.PRE_DEPARTURE, "visa_granted")
+            await call(
+                JourneyActivities.start_predeparture,
+                api.PredepartureRequest(
+                    candidate_id=self._input.candidate_id,
+                    idempotency_key=self._key("predeparture"),
+                    employer_id=self._ids["employer_id"],
+                ),
+            )
+        else:
+            await self._compensate_position(f"VISA_REFUSED_{outcome.reason_code}"[:40])
+            await self._enter(S.VISA_REFUSED, f"visa_refused:{outcome.reason_code}")
+
+    async def _on_arrival_confirmed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._before(S.PRE_DEPARTURE):
+            return False
+        if self._stage != S.PRE_DEPARTURE:
+            return True
+        await self._enter(S.ARRIVED, "arrival_confirmed")
+        valid = self._ids["visa_valid_until"]
+        follow = FollowUpInput(
+            candidate_id=self._input.candidate_id,
+            employer_id=self._ids["employer_id"],
+            arrived_on=date.fromisoformat(str(data["arrived_on"])),
+            visa_valid_until=date.fromisoformat(valid) if valid and valid != "None" else None,
+            parameters=self._input.parameters,
+        )
+        await self._start_child(
+            "follow_up", FollowUpWorkflow.run, follow, follow_up_workflow_id(self._input.candidate_id)
+        )
+        return True
+
+    async def _forward(self, kind: str, signal: Any, fact: JourneyFact) -> None:
+        """Hand a fact to the running child; a child that has already finished has no use for it."""
+        handle = self._children.get(kind)
+        if handle is None:
+            workflow.logger.warning("no %s child for %s", kind, fact.event_type)
+            return
+        try:
+            await handle.signal(signal, fact)
+        except Exception as exc:  # the child completed in the meantime
+            workflow.logger.warning("could not forward %s to %s: %s", fact.event_type, kind, exc)
+
+    async def _compensate_position(self, reason: str) -> None:
+        """Release the position the candidate holds, if any; matching informs the employer."""
+        position, employer = self._ids["position_id"], self._ids["employer_id"]
+        if not position or not employer or self._stage in (S.ARRIVED, S.IN_TRAINING):
+            return
+        await call(
+            JourneyActivities.release_position,
+            api.ReleasePositionRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=self._key(f"release-{position}"),
+                position_id=position,
+                employer_id=employer,
+                reason_code=reason.upper().replace("-", "_")[:40],
+            ),
+        )
+        self._ids["position_id"] = None
+
+    # --- deadlines ---------------------------------------------------------------------------------
+
+    async def _fire_deadlines(self) -> None:
+        for deadline, firing in self._deadlines.fire(workflow.now()):
+            if firing is dl.Firing.LAPSE and deadline.lapse_outcome:
+                self._deadlines.close(deadline.code)
+                await self._compensate_position(f"DEADLINE_{deadline.code}"[:40])
+                await self._enter(JourneyStage(deadline.lapse_outcome), f"deadline_lapsed:{deadline.code}")
+                return
+            await self._publish(
+                DeadlineEscalated(
+                    candidate_id=self._input.candidate_id,
+                    workflow_id=workflow.info().workflow_id,
+                    deadline=deadline.code,
+                    stage=self._stage.value,
+                    due_at=deadline.due_at,
+                    level=firing.value,
+                )
+            )
+
+    # --- case officer actions ----------------------------------------------------------------------
+
+    def _refuse_if_ended(self) -> None:
+        if self._stage in TERMINAL_STAGES:
+            raise ValueError(f"the journey has ended ({self._stage.value})")
+
+    @workflow.update
+    async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:
+        """Give more time on an open deadline (clears a pending escalation)."""
+        self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
+        return self.view()
+
+    @extend_deadline.validator
+    def _validate_extend(self, request: ExtendDeadline) -> None:
+        self._refuse_if_ended()
+        self._deadlines.check_extension(request.deadline, request.extend_by_days, workflow.now())
+
+    @workflow.update
+    async def withdraw(self, request: WithdrawJourney) -> JourneyView:
+        """End the journey as WITHDRAWN; a held position is released first."""
+
+        async def run() -> None:
+            await self._compensate_position(request.reason_code)
+            self._deadlines.items.clear()
+            await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code}")
+
+        self._commands.append(run)
+        await workflow.wait_condition(lambda: self._stage == S.WITHDRAWN)
+        return self.view()
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: WithdrawJourney) -> None:
+        self._refuse_if_ended()
+
+    @workflow.update
+    def hold(self, request: HoldJourney) -> JourneyView:
+        """Pause every deadline."""
+        self._on_hold_since = workflow.now()
+        return self.view()
+
+    @hold.validator
+    def _validate_hold(self, request: HoldJourney) -> None:
+        self._refuse_if_ended()
+        if self._on_hold_since is not None:
+            raise ValueError("the journey is already on hold")
+
+    @workflow.update
+    def resume(self, request: ResumeJourney) -> JourneyView:
+        """Resume; open deadlines move by the time spent on hold."""
+        self._deadlines.shift(workflow.now() - self._on_hold_since)
+        self._on_hold_since = None
+        return self.view()
+
+    @resume.validator
+    def _validate_resume(self, request: ResumeJourney) -> None:
+        self._refuse_if_ended()
+        if self._on_hold_since is None:
+            raise ValueError("the journey is not on hold")
+
+    @workflow.update
+    async def reroute(self, request: RerouteJourney) -> JourneyView:
+        """Another matching round, or back to language training, after a failed match."""
+
+        async def run() -> None:
+            self._deadlines.close(dl.MATCHING)
+            self._round += 1
+            if request.target == S.MATCHING:
+                await self._start_matching(f"rerouted:{request.reason[:40]}")
+            else:
+                p, now = self._input.parameters, workflow.now()
+                self._deadlines.open(
+                    dl.B1,
+                    now,
+                    timedelta(days=p.b1_due_days),
+                    reminder_in=timedelta(days=p.b1_reminder_days),
+                    max_in=timedelta(days=p.b1_max_days),
+                    lapse_outcome=S.TRAINING_FAILED.value,
+                )
+                await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason[:40]}")
+                await self._enrol(self._input.occupation_codes[0], f"enrol-{self._round}")
+
+        self._commands.append(run)
+        round_ = self._round
+        await workflow.wait_condition(lambda: self._round > round_)
+        return self.view()
+
+    @reroute.validator
+    def _validate_reroute(self, request: RerouteJourney) -> None:
+        self._refuse_if_ended()
+        if self._stage != S.MATCHING:
+            raise ValueError(f"re-routing is for a journey in MATCHING, not {self._stage.value}")
+        if request.target not in (S.MATCHING, S.LANGUAGE_TRAINING):
+            raise ValueError("re-route to MATCHING or LANGUAGE_TRAINING")

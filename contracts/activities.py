@@ -1,0 +1,108 @@
+"""Requests the journey sends to services through its activities, and their answers.
+
+Each request is one HTTP call with a service token and an `Idempotency-Key` derived from the workflow id and
+step; services not built yet implement these exact bodies. Ids and codes only, never personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ActivityRequest(BaseModel):
+    """Common to every request: who it is about and the idempotency key of this step."""
+
+    model_config = ConfigDict(frozen=True)
+
+    candidate_id: UUID
+    idempotency_key: str = Field(
+        description="`<workflow id>:<step>`; the service answers a repeat with the first answer."
+    )
+
+
+class EnrolRequest(ActivityRequest):
+    """training: `POST /v1/enrolments` - enrol a pre-selected candidate in the next language cohort."""
+
+    occupation_code: str
+    region: str
+    target_level: str = "B1"
+
+
+class EnrolResponse(BaseModel):
+    enrolment_id: UUID
+    cohort_id: str
+    starts_on: date
+
+
+class MatchRequest(ActivityRequest):
+    """matching: `POST /v1/match-requests` - propose the candidate to employers for an occupation."""
+
+    occupation_codes: list[str]
+    round: int = Field(default=1, ge=1, description="1 for the first matching, higher after a re-route.")
+
+
+class MatchResponse(BaseModel):
+    match_request_id: UUID
+
+
+class ReleasePositionRequest(ActivityRequest):
+    """matching: `POST /v1/positions/{position_id}/release` - free the place; matching informs the employer."""
+
+    position_id: UUID
+    employer_id: UUID
+    reason_code: str
+
+
+class ReleasePositionResponse(BaseModel):
+    released: bool
+
+
+class OpenVisaCaseRequest(ActivityRequest):
+    """visa: `POST /v1/visa-cases` - open the visa case for a signed training contract."""
+
+    contract_id: UUID
+    employer_id: UUID
+    accelerated: bool = Field(default=False, description="Use the §81a accelerated procedure.")
+
+
+class OpenVisaCaseResponse(BaseModel):
+    visa_case_id: UUID
+    consulate: str
+
+
+class PredepartureRequest(ActivityRequest):
+    """monitoring: `POST /v1/predeparture` - start orientation, insurance and travel tasks."""
+
+    employer_id: UUID
+    training_starts_on: date | None = None
+
+
+class PredepartureResponse(BaseModel):
+    predeparture_id: UUID
+
+
+class FollowUpTaskRequest(ActivityRequest):
+    """monitoring: `POST /v1/follow-up-tasks` - a task for the follow-up officer (check-in, registration, permit)."""
+
+    task: str = Field(
+        description="`checkin`, `address_registration`, `residence_permit`, `probation_review`, `replacement_search`."
+    )
+    due_on: date
+    employer_id: UUID | None = None
+
+
+class FollowUpTaskResponse(BaseModel):
+    task_id: UUID
+
+
+class JourneyEventRequest(BaseModel):
+    """Publish a journey event (`thamm.journey`) with an id fixed by the workflow, so a retry is a duplicate."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event_type: str
+    data: dict[str, object]

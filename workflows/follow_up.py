@@ -1,0 +1,223 @@
+"""FollowUpWorkflow: arrival tasks, probation, periodic check-ins over the training years, early termination.
+
+One run per training year (continue-as-new), so the history stays small over 3 years. An early termination
+that is not the trainee's fault opens the 6-month search (§16a(4) AufenthG): a new contract continues the
+training with the new employer; no contract in time ends it as DROPPED_OUT.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.activities import FollowUpTaskRequest, MatchRequest
+    from contracts.journey import DeadlineEscalated, DeadlineView, JourneyFact, JourneyParameters, JourneyStage
+    from workflows import deadlines as dl
+    from workflows.activities import JourneyActivities
+    from workflows.steps import call, publish, step_key
+
+
+class FollowUpInput(BaseModel):
+    candidate_id: UUID
+    employer_id: str | None
+    arrived_on: date
+    visa_valid_until: date | None = None
+    parameters: JourneyParameters = Field(default_factory=JourneyParameters)
+    # carried across continue-as-new
+    run: int = 1
+    started_at: datetime | None = None
+    deadlines: list[DeadlineView] = Field(default_factory=list)
+    next_checkin_at: datetime | None = None
+    searching: bool = False
+    seen: list[str] = Field(default_factory=list)
+
+
+class FollowUpOutcome(BaseModel):
+    outcome: JourneyStage
+    reason: str
+    employer_id: str | None = None
+
+
+def follow_up_workflow_id(candidate_id: UUID | str) -> str:
+    return f"follow-up-{candidate_id}"
+
+
+@workflow.defn
+class FollowUpWorkflow:
+    """Tasks and timers from arrival to the end of the Ausbildung."""
+
+    @workflow.init
+    def __init__(self, follow: FollowUpInput) -> None:
+        p = follow.parameters
+        self._input = follow
+        self._pending: deque[JourneyFact] = deque()
+        self._seen = set(follow.seen)
+        self._employer = follow.employer_id
+        self._searching = follow.searching
+        self._deadlines = dl.Deadlines(decision_window=timedelta(days=p.decision_window_days))
+        for view in follow.deadlines:
+            self._deadlines.items[view.code] = dl.Deadline(
+                code=view.code,
+                due_at=view.due_at,
+                reminder_at=view.reminder_at,
+                escalated_at=view.escalated_at,
+                decision_due_at=view.decision_due_at,
+                extensions=view.extensions,
+                lapse_outcome=view.lapse_outcome,
+            )
+        self._seq = 0
+        self._outcome: FollowUpOutcome | None = None
+
+    @workflow.signal
+    def fact(self, fact: JourneyFact) -> None:
+        if fact.event_id not in self._seen:
+            self._seen.add(fact.event_id)
+            self._pending.append(fact)
+
+    @workflow.query
+    def open_deadlines(self) -> list[DeadlineView]:
+        return self._deadlines.views()
+
+    @workflow.run
+    async def run(self, follow: FollowUpInput) -> FollowUpOutcome:
+        p, now = follow.parameters, workflow.now()
+        started = follow.started_at or now
+        next_checkin = follow.next_checkin_at or now + timedelta(days=p.checkin_interval_days)
+        if follow.run == 1:
+            await self._arrival_tasks(follow, now)
+        year_end = now + timedelta(days=365)
+        while self._outcome is None:
+            wake = min(t for t in (self._deadlines.next_fire_at(), next_checkin, year_end) if t is not None)
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._pending), timeout=max(wake - workflow.now(), timedelta(seconds=1))
+                )
+            except TimeoutError:
+                pass
+            while self._pending and self._outcome is None:
+                await self._apply(self._pending.popleft())
+            now = workflow.now()
+            await self._fire(now)
+            if self._outcome is None and now >= next_checkin:
+                await self._task("checkin", now.date() + timedelta(days=7), f"checkin-{now.date()}")
+                next_checkin = now + timedelta(days=p.checkin_interval_days)
+            if self._outcome is None and now - started >= timedelta(days=p.training_days + 365):
+                self._outcome = FollowUpOutcome(
+                    outcome=JourneyStage.DROPPED_OUT, reason="NO_COMPLETION_REPORTED", employer_id=self._employer
+                )
+            if self._outcome is None and now >= year_end:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    follow.model_copy(
+                        update={
+                            "run": follow.run + 1,
+                            "started_at": started,
+                            "deadlines": self._deadlines.views(),
+                            "next_checkin_at": next_checkin,
+                            "searching": self._searching,
+                            "employer_id": self._employer,
+                            "seen": sorted(self._seen)[-200:],
+                        }
+                    )
+                )
+        return self._outcome
+
+    async def _arrival_tasks(self, follow: FollowUpInput, now: datetime) -> None:
+        p = follow.parameters
+        self._deadlines.open(dl.ADDRESS_REGISTRATION, now, timedelta(days=p.address_registration_days))
+        await self._task(
+            "address_registration",
+            follow.arrived_on + timedelta(days=p.address_registration_days),
+            "address-registration",
+        )
+        if follow.visa_valid_until:
+            permit_due = datetime.combine(follow.visa_valid_until, datetime.min.time(), now.tzinfo)
+            permit_due -= timedelta(days=p.residence_permit_margin_days)
+            self._deadlines.open(dl.RESIDENCE_PERMIT, now, max(permit_due - now, timedelta(days=1)))
+            await self._task("residence_permit", permit_due.date(), "residence-permit")
+        self._deadlines.open(dl.PROBATION_END, now, timedelta(days=p.probation_days))
+
+    async def _task(self, task: str, due_on: date, step: str) -> None:
+        await call(
+            JourneyActivities.create_follow_up_task,
+            FollowUpTaskRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=step_key(f"{self._input.run}:{step}"),
+                task=task,
+                due_on=due_on,
+                employer_id=UUID(self._employer) if self._employer else None,
+            ),
+        )
+
+    async def _apply(self, fact: JourneyFact) -> None:
+        name, data, now = fact.event_type.split(".")[2], fact.data, workflow.now()
+        p = self._input.parameters
+        if name == "address_registered":
+            self._deadlines.close(dl.ADDRESS_REGISTRATION)
+        elif name == "residence_permit_issued":
+            self._deadlines.close(dl.RESIDENCE_PERMIT)
+        elif name == "probation_passed":
+            self._deadlines.close(dl.PROBATION_END)
+        elif name == "training_completed":
+            self._outcome = FollowUpOutcome(
+                outcome=JourneyStage.COMPLETED,
+                reason="FINAL_EXAM_PASSED" if data.get("final_exam_passed") else "COMPLETED_WITHOUT_FINAL_EXAM",
+                employer_id=self._employer,
+            )
+        elif name == "training_terminated":
+            if data.get("trainee_at_fault"):
+                self._outcome = FollowUpOutcome(
+                    outcome=JourneyStage.DROPPED_OUT, reason="TERMINATED_TRAINEE_AT_FAULT", employer_id=self._employer
+                )
+                return
+            self._searching = True
+            self._deadlines.close(dl.PROBATION_END)
+            self._deadlines.open(
+                dl.REPLACEMENT_SEARCH,
+                now,
+                timedelta(days=p.search_period_days),
+                lapse_outcome=JourneyStage.DROPPED_OUT.value,
+            )
+            await self._task(
+                "replacement_search", (now + timedelta(days=p.search_period_days)).date(), f"search-{fact.event_id}"
+            )
+            await call(
+                JourneyActivities.request_matching,
+                MatchRequest(
+                    candidate_id=self._input.candidate_id,
+                    idempotency_key=step_key(f"rematch-{fact.event_id}"),
+                    occupation_codes=[],
+                    round=2,
+                ),
+            )
+        elif name == "contract_signed" and self._searching:
+            self._searching = False
+            self._employer = str(data.get("employer_id"))
+            self._deadlines.close(dl.REPLACEMENT_SEARCH)
+            self._deadlines.open(dl.PROBATION_END, now, timedelta(days=p.probation_days))
+
+    async def _fire(self, now: datetime) -> None:
+        for deadline, firing in self._deadlines.fire(now):
+            if firing is dl.Firing.LAPSE or (deadline.code == dl.REPLACEMENT_SEARCH and firing is dl.Firing.ESCALATION):
+                # no new training place within the search period: the residence purpose ends
+                self._outcome = FollowUpOutcome(
+                    outcome=JourneyStage.DROPPED_OUT, reason="NO_NEW_PLACE_IN_TIME", employer_id=self._employer
+                )
+                return
+            self._seq += 1
+            await publish(
+                DeadlineEscalated(
+                    candidate_id=self._input.candidate_id,
+                    workflow_id=workflow.info().workflow_id,
+                    deadline=deadline.code,
+                    stage=JourneyStage.IN_TRAINING.value,
+                    due_at=deadline.due_at,
+                    level=firing.value,
+                ),
+                self._seq,
+            )

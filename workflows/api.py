@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -63,12 +63,10 @@ async def _journey(client: Client, candidate_id: uuid.UUID) -> JourneyPublic:
             raise Problem(404, "not-found", "Journey not found", f"no journey for candidate {candidate_id}") from None
         raise
     follow: list[DeadlineView] = []
-    try:
+    with suppress(RPCError):
         follow = await client.get_workflow_handle(follow_up_workflow_id(candidate_id)).query(
             FollowUpWorkflow.open_deadlines
         )
-    except RPCError:
-        pass
     status = description.status.name if description.status else "UNKNOWN"
     return JourneyPublic(**view.model_dump(), workflow_id=handle.id, status=status, follow_up_deadlines=follow)
 

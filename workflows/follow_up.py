@@ -7,6 +7,7 @@ training with the new employer; no contract in time ends it as DROPPED_OUT.
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -93,12 +94,10 @@ class FollowUpWorkflow:
         year_end = now + timedelta(days=365)
         while self._outcome is None:
             wake = min(t for t in (self._deadlines.next_fire_at(), next_checkin, year_end) if t is not None)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: bool(self._pending), timeout=max(wake - workflow.now(), timedelta(seconds=1))
                 )
-            except TimeoutError:
-                pass
             while self._pending and self._outcome is None:
                 await self._apply(self._pending.popleft())
             now = workflow.now()

@@ -49,9 +49,9 @@ class VisaProcessWorkflow:
     def steps(self) -> list[str]:
         return list(self._steps)
 
-    async def _next(self, timeout: timedelta | None = None) -> JourneyFact | None:
+    async def _next(self, wait: timedelta | None = None) -> JourneyFact | None:
         try:
-            await workflow.wait_condition(lambda: bool(self._pending), timeout=timeout)
+            await workflow.wait_condition(lambda: bool(self._pending), timeout=wait)
         except TimeoutError:
             return None
         fact = self._pending.popleft()

@@ -140,6 +140,7 @@ class ApprenticeJourneyWorkflow:
         self._commands: deque[Command] = deque()
         self._deadlines = dl.Deadlines(decision_window=timedelta(days=p.decision_window_days))
         self._on_hold_since: Any = None
+        self._replan = False  # set when deadlines change outside the main loop: wait again with new timers
         self._seq = 0
         self._ids: dict[str, str | None] = {
             "cohort_id": None,
@@ -204,11 +205,11 @@ class ApprenticeJourneyWorkflow:
         )
         await self._enter(S.SUBMITTED, "application_submitted")
         while self._stage not in TERMINAL_STAGES or self._commands:
+            if self._pending:  # facts received before an action are applied before it
+                await self._apply(self._pending.popleft())
+                continue
             if self._commands:
                 await self._commands.popleft()()
-                continue
-            if self._pending:
-                await self._apply(self._pending.popleft())
                 continue
             if self._visa is not None:
                 await self._on_visa_outcome(self._visa)
@@ -224,15 +225,22 @@ class ApprenticeJourneyWorkflow:
     async def _wait(self) -> None:
         fire_at = None if self._on_hold_since is not None else self._deadlines.next_fire_at()
         timeout = max(fire_at - workflow.now(), timedelta(seconds=1)) if fire_at else None
+        self._replan = False
         try:
             await workflow.wait_condition(
                 lambda: bool(
-                    self._pending or self._commands or self._visa or self._follow_up or self._stage in TERMINAL_STAGES
+                    self._pending
+                    or self._commands
+                    or self._visa
+                    or self._follow_up
+                    or self._replan
+                    or self._stage in TERMINAL_STAGES
                 ),
                 timeout=timeout,
             )
         except TimeoutError:
-            await self._fire_deadlines()
+            if self._on_hold_since is None:
+                await self._fire_deadlines()
 
     async def _enter(self, stage: JourneyStage, cause: str | None) -> None:
         if self._history and stage == self._stage:
@@ -542,10 +550,22 @@ class ApprenticeJourneyWorkflow:
         if self._stage in TERMINAL_STAGES:
             raise ValueError(f"the journey has ended ({self._stage.value})")
 
+    async def _run_in_main_loop(self, step: Command) -> None:
+        """Let the main loop run an action's steps (activities in order with the facts), then return."""
+        done: list[bool] = []
+
+        async def run() -> None:
+            await step()
+            done.append(True)
+
+        self._commands.append(run)
+        await workflow.wait_condition(lambda: bool(done))
+
     @workflow.update
     async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:
         """Give more time on an open deadline (clears a pending escalation)."""
         self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
+        self._replan = True
         return self.view()
 
     @extend_deadline.validator
@@ -562,8 +582,7 @@ class ApprenticeJourneyWorkflow:
             self._deadlines.items.clear()
             await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code}")
 
-        self._commands.append(run)
-        await workflow.wait_condition(lambda: self._stage == S.WITHDRAWN)
+        await self._run_in_main_loop(run)
         return self.view()
 
     @withdraw.validator
@@ -573,7 +592,7 @@ class ApprenticeJourneyWorkflow:
     @workflow.update
     def hold(self, request: HoldJourney) -> JourneyView:
         """Pause every deadline."""
-        self._on_hold_since = workflow.now()
+        self._on_hold_since, self._replan = workflow.now(), True
         return self.view()
 
     @hold.validator
@@ -586,7 +605,7 @@ class ApprenticeJourneyWorkflow:
     def resume(self, request: ResumeJourney) -> JourneyView:
         """Resume; open deadlines move by the time spent on hold."""
         self._deadlines.shift(workflow.now() - self._on_hold_since)
-        self._on_hold_since = None
+        self._on_hold_since, self._replan = None, True
         return self.view()
 
     @resume.validator
@@ -617,9 +636,7 @@ class ApprenticeJourneyWorkflow:
                 await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason[:40]}")
                 await self._enrol(self._input.occupation_codes[0], f"enrol-{self._round}")
 
-        self._commands.append(run)
-        round_ = self._round
-        await workflow.wait_condition(lambda: self._round > round_)
+        await self._run_in_main_loop(run)
         return self.view()
 
     @reroute.validator

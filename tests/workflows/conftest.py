@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -87,8 +89,8 @@ class FakeServices:
         ]
 
 
-@pytest_asyncio.fixture(scope="session")
-async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+async def start_time_env() -> WorkflowEnvironment:
+    """A time-skipping test server with the journey's search attributes registered."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=temporal_test_server()
     )
@@ -98,6 +100,22 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
             search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in SEARCH_ATTRIBUTES},
         )
     )
+    return env
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_time_env()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest_asyncio.fixture
+async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server of the test's own: the test server stops skipping time after a rejected update."""
+    env = await start_time_env()
     try:
         yield env
     finally:
@@ -134,13 +152,14 @@ def fact(type_: str, candidate_id: uuid.UUID, **data: Any) -> JourneyFact:
     )
 
 
-@pytest_asyncio.fixture
-async def journey(time_env: WorkflowEnvironment) -> AsyncIterator[Journey]:
+@contextlib.asynccontextmanager
+async def running_journey(env: WorkflowEnvironment) -> AsyncIterator[Journey]:
+    """A fresh candidate's journey on env, with its own worker and fake services."""
     services = FakeServices()
     queue = f"journey-test-{uuid.uuid4().hex[:6]}"
     candidate = uuid.uuid4()
-    async with Worker(time_env.client, task_queue=queue, workflows=WORKFLOWS, activities=services.activities()):
-        handle = await time_env.client.start_workflow(
+    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=services.activities()):
+        handle = await env.client.start_workflow(
             ApprenticeJourneyWorkflow.run,
             JourneyInput(
                 candidate_id=candidate,
@@ -155,7 +174,32 @@ async def journey(time_env: WorkflowEnvironment) -> AsyncIterator[Journey]:
             start_signal_args=[fact("applications.application_submitted", candidate)],
         )
         try:
-            yield Journey(time_env.client, time_env, candidate, handle, services)
+            yield Journey(env.client, env, candidate, handle, services)
+            await record_histories(env.client, handle.id, candidate)
         finally:  # time is shared by the whole test server: leave no timer of this test behind
             with contextlib.suppress(RPCError):
                 await handle.terminate("test finished")
+
+
+HISTORY_DIR = Path(__file__).parent / "histories"
+
+
+async def record_histories(client: Client, workflow_id: str, candidate: uuid.UUID) -> None:
+    """With THAMM_RECORD_HISTORIES set, keep the histories of the test's workflows for the replay tests."""
+    name = os.environ.get("THAMM_RECORD_HISTORIES_AS")
+    if not os.environ.get("THAMM_RECORD_HISTORIES") or not name:
+        return
+    for prefix, wid in (
+        ("journey", workflow_id),
+        ("visa", f"visa-{candidate}"),
+        ("follow-up", f"follow-up-{candidate}"),
+    ):
+        with contextlib.suppress(RPCError):
+            history = await client.get_workflow_handle(wid).fetch_history()
+            (HISTORY_DIR / f"{prefix}-{name}.json").write_text(history.to_json())
+
+
+@pytest_asyncio.fixture
+async def journey(time_env: WorkflowEnvironment) -> AsyncIterator[Journey]:
+    async with running_journey(time_env) as j:
+        yield j

@@ -1,0 +1,103 @@
+"""Case officer actions: validators refuse bad requests before anything reaches the journey's history."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from contracts.journey import ExtendDeadline, HoldJourney, RerouteJourney, ResumeJourney, WithdrawJourney
+from contracts.journey import JourneyStage as S
+from tests.workflows.conftest import Journey, running_journey
+from tests.workflows.test_journey import to_matching
+from workflows.journey import ApprenticeJourneyWorkflow as W
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture
+async def journey(own_time_env: WorkflowEnvironment) -> AsyncIterator[Journey]:
+    async with running_journey(own_time_env) as j:
+        yield j
+
+
+async def update_events(j: Journey) -> int:
+    history = await j.handle.fetch_history()
+    return sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+
+
+@pytest.mark.parametrize(
+    ("update", "request_", "message"),
+    [
+        (
+            W.extend_deadline,
+            ExtendDeadline(deadline="B1_WITHIN_9_MONTHS", extend_by_days=10, reason="late exam"),
+            "no open deadline",
+        ),
+        (
+            W.reroute,
+            RerouteJourney(target=S.MATCHING, reason="employer said no"),
+            "re-routing is for a journey in MATCHING",
+        ),
+        (W.resume, ResumeJourney(), "not on hold"),
+    ],
+)
+async def test_invalid_actions_are_refused_and_leave_no_trace(
+    journey: Journey, update: object, request_: object, message: str
+) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await journey.handle.execute_update(update, request_)
+    assert message in str(failure.value.cause)
+    assert await update_events(journey) == 0
+
+
+async def test_extension_past_the_programme_maximum_is_refused(journey: Journey) -> None:
+    await journey.send("applications.application_preselected", occupation_code="29302")
+    await journey.send("training.enrolled", cohort_id="C-1")
+    with pytest.raises(WorkflowUpdateFailedError, match="update"):
+        await journey.handle.execute_update(
+            W.extend_deadline, ExtendDeadline(deadline="B1_WITHIN_9_MONTHS", extend_by_days=365, reason="far too long")
+        )
+    assert await update_events(journey) == 0
+
+
+async def test_hold_pauses_deadlines_and_resume_moves_them(journey: Journey) -> None:
+    j = journey
+    await j.send("applications.application_preselected", occupation_code="29302")
+    await j.send("training.enrolled", cohort_id="C-1")
+    await j.env.sleep(timedelta(hours=1))
+    before = (await j.handle.query(W.view)).deadlines[0].due_at
+    await j.handle.execute_update(W.hold, HoldJourney(reason="candidate in hospital"))
+    with pytest.raises(WorkflowUpdateFailedError):
+        await j.handle.execute_update(W.hold, HoldJourney(reason="again please"))
+    await j.env.sleep(timedelta(days=300))  # past the due date: nothing fires while on hold
+    assert j.services.escalations() == [] and await j.stage() == S.LANGUAGE_TRAINING
+    view = await j.handle.execute_update(W.resume, ResumeJourney(note="back"))
+    assert not view.on_hold and view.deadlines[0].due_at - before >= timedelta(days=299)
+
+
+async def test_reroute_back_to_language_training(journey: Journey) -> None:
+    await to_matching(journey)
+    view = await journey.handle.execute_update(
+        W.reroute, RerouteJourney(target=S.LANGUAGE_TRAINING, reason="employers found the German too weak")
+    )
+    assert view.stage == S.LANGUAGE_TRAINING and view.matching_round == 2
+    assert [n for n in journey.services.names() if n == "enrol_in_cohort"] == ["enrol_in_cohort"] * 2
+
+
+async def test_withdraw_releases_the_position_and_ends(journey: Journey) -> None:
+    import uuid
+
+    await to_matching(journey)
+    employer, position = uuid.uuid4(), uuid.uuid4()
+    await journey.send("matching.offer_accepted", employer_id=employer, position_id=position)
+    await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code="NO_CONTACT"))
+    assert (await journey.handle.result()).outcome == S.WITHDRAWN
+    assert [r.position_id for n, r in journey.services.calls if n == "release_position"] == [position]
+    with pytest.raises(Exception):  # noqa: B017 - the workflow has completed
+        await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code="NO_CONTACT"))

@@ -18,6 +18,7 @@ from temporalio.worker import Replayer
 from workflows.worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORY_TEXT = {p: p.read_text() for p in HISTORIES}
 
 
 def test_every_workflow_type_has_a_committed_history() -> None:
@@ -30,5 +31,5 @@ def test_every_workflow_type_has_a_committed_history() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
-    await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, path.read_text()))
+    history = WorkflowHistory.from_json(path.stem, HISTORY_TEXT[path])
+    await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)

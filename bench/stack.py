@@ -22,6 +22,7 @@ BENCH_SETTINGS = StackSettings(
     matching_port=28003,
     visa_port=28004,
     monitoring_port=28005,
+    journey_port=28006,
 )
 
 

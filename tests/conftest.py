@@ -32,6 +32,7 @@ def stack_settings() -> StackSettings:
         matching_port=18003,
         visa_port=18004,
         monitoring_port=18005,
+        journey_port=18006,
         stop_timeout_s=15,
     )
 

@@ -446,7 +446,7 @@ class PlatformProcess(Component):
             env[f"{p}AUTH_PUBLIC_KEY_FILE"] = str(ensure_dev_keys()[1])
         for name in self.secrets:
             env[f"{p}{name}"] = dev_secret(f"{p}{name}")
-        env.update({k: v.format(run_dir=s.run_dir) for k, v in self.extra_env.items()})
+        env.update({k: v.format(run_dir=s.run_dir, keys_dir=DEV_KEYS_DIR) for k, v in self.extra_env.items()})
         return env
 
     async def healthy(self) -> bool:

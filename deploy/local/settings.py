@@ -28,6 +28,7 @@ class StackSettings(BaseSettings):
     matching_port: int = 8003
     visa_port: int = 8004
     monitoring_port: int = 8005
+    journey_port: int = 8006
     kafka_heap_mb: int = Field(default=512, le=512)
     stop_timeout_s: float = 20.0
     start_timeout_s: float = 90.0

@@ -12,7 +12,7 @@ APPLICATIONS = {
     "secrets": ("MASTER_KEY", "HASH_KEY"),
     "extra_env": {"APPLICATIONS_DOCUMENT_DIR": "{run_dir}/documents"},
 }
-JOURNEY = {"env_prefix": "JOURNEY_"}
+JOURNEY = {"env_prefix": "JOURNEY_", "extra_env": {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/jwt-private.pem"}}
 
 
 def platform_processes(s: StackSettings) -> list[PlatformProcess]:
@@ -23,6 +23,7 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         PlatformProcess("applications-relay", s, kind="platform", args=("relay",), **APPLICATIONS),  # type: ignore[arg-type]
         PlatformProcess("journey-worker", s, kind="platform", module="workflows.worker", **JOURNEY),  # type: ignore[arg-type]
         PlatformProcess("journey-bridge", s, kind="platform", module="workflows.bridge", **JOURNEY),  # type: ignore[arg-type]
+        PlatformProcess("journey-api", s, s.journey_port, kind="platform", module="workflows.api", **JOURNEY),  # type: ignore[arg-type]
     ]
     # fmt: on
 

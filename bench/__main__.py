@@ -7,10 +7,10 @@ import asyncio
 import sys
 import time
 
-from bench import applications, backbone
+from bench import applications, backbone, journey
 from bench.stack import BENCH_SETTINGS, bench_infra
 
-SUITES = ("backbone", "applications")
+SUITES = ("backbone", "applications", "journey")
 
 
 async def main(selected: list[str], events: int) -> int:
@@ -45,6 +45,16 @@ async def main(selected: list[str], events: int) -> int:
                         f"  {op:<30} service / {base:<8} throughput {service.rps / other.rps:6.3f}"
                         f"   p99 {service.p99_ms / other.p99_ms:6.2f}x"
                     )
+            print()
+        if "journey" in selected:
+            j = await journey.run(BENCH_SETTINGS)
+            print("== journeys on the Temporal dev server (in-process worker, stub activities) ==")
+            print(
+                f"journeys driven to IN_TRAINING      {j.journeys_per_s:8.1f} /s   ({j.journeys} journeys, 10 facts each)"
+            )
+            print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (baseline)")
+            print(f"  ratio journey / no-op             {j.journeys_per_s / j.noop_per_s:8.3f}")
+            print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB")
             print()
     return 0
 

@@ -6,13 +6,12 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
@@ -21,7 +20,6 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from contracts import activities as api
 from contracts.base import Event
 from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyParameters, journey_workflow_id
@@ -29,64 +27,8 @@ from deploy.local.components import temporal_test_server
 from deploy.provision import SEARCH_ATTRIBUTES
 from tests.factories import sample_event
 from workflows.journey import ApprenticeJourneyWorkflow
+from workflows.stubs import FakeServices
 from workflows.worker import WORKFLOWS
-
-
-@dataclass
-class FakeServices:
-    """Activities with the real names that record each call and answer plausibly."""
-
-    calls: list[tuple[str, Any]] = field(default_factory=list)
-    published: list[dict[str, Any]] = field(default_factory=list)
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.calls]
-
-    def activities(self) -> list[Any]:
-        @activity.defn(name="enrol_in_cohort")
-        async def enrol(request: api.EnrolRequest) -> api.EnrolResponse:
-            self.calls.append(("enrol_in_cohort", request))
-            return api.EnrolResponse(enrolment_id=uuid.uuid4(), cohort_id="C-2026-01", starts_on="2026-02-01")
-
-        @activity.defn(name="request_matching")
-        async def match(request: api.MatchRequest) -> api.MatchResponse:
-            self.calls.append(("request_matching", request))
-            return api.MatchResponse(match_request_id=uuid.uuid4())
-
-        @activity.defn(name="release_position")
-        async def release(request: api.ReleasePositionRequest) -> api.ReleasePositionResponse:
-            self.calls.append(("release_position", request))
-            return api.ReleasePositionResponse(released=True)
-
-        @activity.defn(name="open_visa_case")
-        async def open_visa(request: api.OpenVisaCaseRequest) -> api.OpenVisaCaseResponse:
-            self.calls.append(("open_visa_case", request))
-            return api.OpenVisaCaseResponse(visa_case_id=uuid.uuid4(), consulate="rabat")
-
-        @activity.defn(name="start_predeparture")
-        async def predeparture(request: api.PredepartureRequest) -> api.PredepartureResponse:
-            self.calls.append(("start_predeparture", request))
-            return api.PredepartureResponse(predeparture_id=uuid.uuid4())
-
-        @activity.defn(name="create_follow_up_task")
-        async def task(request: api.FollowUpTaskRequest) -> api.FollowUpTaskResponse:
-            self.calls.append(("create_follow_up_task", request))
-            return api.FollowUpTaskResponse(task_id=uuid.uuid4())
-
-        @activity.defn(name="publish_journey_event")
-        async def publish(request: api.JourneyEventRequest) -> None:
-            self.calls.append(("publish_journey_event", request))
-            self.published.append({"id": request.event_id, "type": request.event_type, **request.data})
-
-        return [enrol, match, release, open_visa, predeparture, task, publish]
-
-    def stages(self) -> list[str]:
-        return [p["to_stage"] for p in self.published if p["type"] == "thamm.journey.stage_changed.v1"]
-
-    def escalations(self) -> list[tuple[str, str]]:
-        return [
-            (p["deadline"], p["level"]) for p in self.published if p["type"] == "thamm.journey.deadline_escalated.v1"
-        ]
 
 
 async def start_time_env() -> WorkflowEnvironment:

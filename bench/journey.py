@@ -1,0 +1,157 @@
+"""Journeys driven to IN_TRAINING per second on the dev server, against a no-op workflow; worker memory."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psutil
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from bench.noop import NoopWorkflow
+from contracts.catalog import CATALOG
+from contracts.journey import JourneyFact, JourneyInput, JourneyStage, journey_workflow_id
+from deploy.local.settings import StackSettings
+from workflows.journey import ApprenticeJourneyWorkflow
+from workflows.stubs import FakeServices
+from workflows.worker import WORKFLOWS
+
+
+@dataclass
+class JourneyFigures:
+    journeys: int
+    journeys_per_s: float
+    noop_per_s: float
+    rss_per_1000_open_mib: float
+
+
+def _fact(type_: str, candidate: uuid.UUID, **data: Any) -> JourneyFact:
+    body: dict[str, Any] = {"candidate_id": str(candidate), **data}
+    cls = CATALOG[f"thamm.{type_}.v1"]
+    return JourneyFact(event_id=str(uuid.uuid4()), event_type=cls.TYPE, occurred_at=datetime.now(UTC), data=body)
+
+
+def facts_to_in_training(candidate: uuid.UUID) -> list[JourneyFact]:
+    """The facts that take a journey from submission to IN_TRAINING, as services would publish them."""
+    employer, position, contract = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    app_id = str(uuid.uuid4())
+    return [
+        _fact(
+            "applications.application_preselected",
+            candidate,
+            application_id=app_id,
+            occupation_code="29302",
+            reason_code="MEETS_CRITERIA",
+            decided_at="2026-01-10T00:00:00Z",
+        ),
+        _fact(
+            "training.enrolled",
+            candidate,
+            cohort_id="C-1",
+            enrolment_id=str(uuid.uuid4()),
+            provider="goethe",
+            starts_on="2026-02-01",
+            target_level="B1",
+        ),
+        _fact("training.exam_passed", candidate, cohort_id="C-1", level="B1"),
+        _fact("matching.offer_accepted", candidate, employer_id=employer, position_id=position),
+        _fact(
+            "matching.contract_signed",
+            candidate,
+            employer_id=employer,
+            position_id=position,
+            contract_id=contract,
+            occupation_code="29302",
+        ),
+        _fact("visa.visa_case_opened", candidate, visa_case_id=str(uuid.uuid4()), consulate="rabat"),
+        _fact("visa.visa_granted", candidate, visa_case_id=str(uuid.uuid4()), valid_until="2027-06-30"),
+        _fact("monitoring.arrival_confirmed", candidate, arrived_on="2026-08-20", land="DE-BY"),
+        _fact("monitoring.probation_passed", candidate, employer_id=employer, passed_on="2026-12-20"),
+    ]
+
+
+async def _start(client: Client, queue: str, candidate: uuid.UUID) -> Any:
+    return await client.start_workflow(
+        ApprenticeJourneyWorkflow.run,
+        JourneyInput(
+            candidate_id=candidate, application_id=uuid.uuid4(), region="souss-massa", occupation_codes=["29302"]
+        ),
+        id=journey_workflow_id(candidate),
+        task_queue=queue,
+        start_signal="fact",
+        start_signal_args=[_fact("applications.application_submitted", candidate)],
+    )
+
+
+def _in_training(services: FakeServices) -> set[str]:
+    return {str(p["candidate_id"]) for p in services.published if p.get("to_stage") == JourneyStage.IN_TRAINING.value}
+
+
+async def drive(client: Client, queue: str, services: FakeServices, n: int, concurrency: int = 50) -> float:
+    """Seconds to take n journeys from submission to IN_TRAINING (told by their stage_changed event)."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with gate:
+            candidate = uuid.uuid4()
+            handle = await _start(client, queue, candidate)
+            for fact in facts_to_in_training(candidate):
+                await handle.signal(ApprenticeJourneyWorkflow.fact, fact)
+            while str(candidate) not in _in_training(services):
+                await asyncio.sleep(0.05)
+            await handle.terminate("benchmark")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(n)))
+    return time.perf_counter() - started
+
+
+async def noop(client: Client, queue: str, n: int, concurrency: int = 50) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with gate:
+            await client.execute_workflow(NoopWorkflow.run, id=f"noop-{uuid.uuid4()}", task_queue=queue)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(n)))
+    return time.perf_counter() - started
+
+
+async def open_journeys_memory(client: Client, queue: str, n: int) -> float:
+    """MiB of worker memory per 1,000 journeys held open in the worker's cache."""
+    gc.collect()
+    before = psutil.Process().memory_info().rss
+    handles = await asyncio.gather(*(_start(client, queue, uuid.uuid4()) for _ in range(n)))
+    for handle in handles:  # make sure each has run its first task and sits in the cache
+        await handle.query(ApprenticeJourneyWorkflow.stage)
+    gc.collect()
+    after = psutil.Process().memory_info().rss
+    await asyncio.gather(*(h.terminate("benchmark") for h in handles))
+    return (after - before) / (1024 * 1024) / n * 1000
+
+
+async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> JourneyFigures:
+    client = await Client.connect(stack.temporal_address, data_converter=pydantic_data_converter)
+    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    services = FakeServices()
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[*WORKFLOWS, NoopWorkflow],
+        activities=services.activities(),
+        max_cached_workflows=open_n + 200,
+        max_concurrent_workflow_tasks=100,
+    ):
+        await noop(client, queue, 20)  # warm-up
+        noop_s = await noop(client, queue, journeys)
+        journey_s = await drive(client, queue, services, journeys)
+        memory = await open_journeys_memory(client, queue, open_n)
+    return JourneyFigures(journeys, journeys / journey_s, journeys / noop_s, memory)

@@ -49,9 +49,7 @@ async def main(selected: list[str], events: int) -> int:
         if "journey" in selected:
             j = await journey.run(BENCH_SETTINGS)
             print("== journeys on the Temporal dev server (in-process worker, stub activities) ==")
-            print(
-                f"journeys driven to IN_TRAINING      {j.journeys_per_s:8.1f} /s   ({j.journeys} journeys, 10 facts each)"
-            )
+            print(f"journeys driven to IN_TRAINING      {j.journeys_per_s:8.1f} /s   ({j.journeys} journeys)")
             print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (baseline)")
             print(f"  ratio journey / no-op             {j.journeys_per_s / j.noop_per_s:8.3f}")
             print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB")

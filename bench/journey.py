@@ -135,7 +135,7 @@ async def open_journeys_memory(client: Client, queue: str, n: int) -> float:
     gc.collect()
     after = psutil.Process().memory_info().rss
     await asyncio.gather(*(h.terminate("benchmark") for h in handles))
-    return (after - before) / (1024 * 1024) / n * 1000
+    return float(after - before) / (1024 * 1024) / n * 1000
 
 
 async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> JourneyFigures:

@@ -33,6 +33,36 @@ async def submit_application(http: httpx.AsyncClient, body: dict[str, object]) -
     return result
 
 
+DEMO_CANDIDATES_SUBMITTED: list[dict[str, str]] = []
+PDF = b"%PDF-1.7\n% demo scan\n"
+
+
+async def preselect(http: httpx.AsyncClient, application: dict[str, str]) -> None:
+    """Upload and verify the checklist's documents, then pre-select, as a case officer would."""
+    app_id = application["id"]
+    for doc_type in ("CNIE", "BAC", "MOTIVATION"):
+        doc = await http.post(
+            f"/v1/applications/{app_id}/documents",
+            data={"document_type": doc_type},
+            files={"file": (f"{doc_type.lower()}.pdf", PDF, "application/pdf")},
+        )
+        doc.raise_for_status()
+        review = await http.post(
+            f"/v1/applications/{app_id}/documents/{doc.json()['id']}/review", json={"decision": "verify"}
+        )
+        review.raise_for_status()
+    decided = await http.post(
+        f"/v1/applications/{app_id}/decision",
+        json={
+            "decision": "preselect",
+            "reason_code": "INTERVIEW_PASSED",
+            "occupation_code": application["occupation_codes"][0],
+            "note": "Demo: motivated, interview passed.",
+        },
+    )
+    decided.raise_for_status()
+
+
 async def wait_for_journey(client: Client, workflow_id: str, stage: str, timeout_s: float = 60) -> float:
     """Seconds until the journey shows the stage in Temporal's visibility store."""
     started = time.monotonic()
@@ -52,8 +82,10 @@ async def run_demo(settings: StackSettings) -> int:
     print("THAMM walking skeleton: HTTP -> PostgreSQL + outbox -> Kafka -> bridge -> Temporal\n")
     headers = {"Authorization": f"Bearer {dev_token()}"}
     async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as http:
+        DEMO_CANDIDATES_SUBMITTED.clear()
         for body in DEMO_CANDIDATES:
             application = await submit_application(http, body)
+            DEMO_CANDIDATES_SUBMITTED.append(application)
             workflow_id = journey_workflow_id(application["candidate_id"])
             print(
                 f"1. POST {base}/v1/applications + /submit  -> application {application['id']} submitted"
@@ -66,11 +98,20 @@ async def run_demo(settings: StackSettings) -> int:
             seconds = await wait_for_journey(client, workflow_id, "SUBMITTED")
             print(f"2. journey {workflow_id} running with JourneyStage=SUBMITTED after {seconds:.2f}s")
             print(f"   open it: {ui}/namespaces/default/workflows/{workflow_id}\n")
-    print("Find every submitted journey:")
-    print(f"   UI:  {ui}/namespaces/default/workflows?query=JourneyStage%3D%22SUBMITTED%22")
+        first = DEMO_CANDIDATES_SUBMITTED[0]
+        await preselect(http, first)
+        workflow_id = journey_workflow_id(first["candidate_id"])
+        seconds = await wait_for_journey(client, workflow_id, "PRESELECTED")
+        print(f"3. documents verified and candidate pre-selected: {workflow_id} is PRESELECTED after {seconds:.2f}s")
+        print(
+            "   (its enrol_in_cohort activity now waits for the training service on port "
+            f"{settings.training_port}, which is not part of this release)\n"
+        )
+    print("Find every journey:")
+    print(f"   UI:  {ui}/namespaces/default/workflows?query=WorkflowType%3D%22ApprenticeJourneyWorkflow%22")
     print(
         f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
-        "--query \"JourneyStage='SUBMITTED'\""
+        "--query \"JourneyStage='PRESELECTED'\""
     )
     print(f"API docs: {base}/docs   Stop everything: make down")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,10 +90,23 @@ class Stack:
         return False
 
     def down(self, names: Sequence[str] | None = None, *, echo: bool = True) -> None:
-        """Stop in reverse order: SIGTERM (SIGINT for PostgreSQL), then kill after the timeout."""
-        for component in reversed(self.select(names)):
-            if stop(component.pid_file, sig=component.stop_signal, timeout_s=self.settings.stop_timeout_s) and echo:
-                print(f"  {component.name:<20} stopped")
+        """Stop the platform's processes together, then the infrastructure in reverse order.
+
+        Each gets SIGTERM (SIGINT, a fast shutdown, for PostgreSQL) and is killed after the stop timeout.
+        """
+        selected = self.select(names)
+        platform = [c for c in selected if c.kind == "platform"]
+        infra = [c for c in reversed(selected) if c.kind != "platform"]
+        with ThreadPoolExecutor(max_workers=max(len(platform), 1)) as pool:
+            stopped = list(pool.map(self._stop_one, platform))
+        stopped += [self._stop_one(c) for c in infra]
+        if echo:
+            for component, was_running in zip([*platform, *infra], stopped, strict=True):
+                if was_running:
+                    print(f"  {component.name:<20} stopped")
+
+    def _stop_one(self, component: Component) -> bool:
+        return stop(component.pid_file, sig=component.stop_signal, timeout_s=self.settings.stop_timeout_s)
 
     async def status(self) -> list[ComponentStatus]:
         result = []

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 from deploy.local.settings import REPO_ROOT, StackSettings
-from deploy.local.stack import Stack
-from deploy.local.table import infrastructure
+from deploy.local.stack import Stack, private_infrastructure
 
 BENCH_SETTINGS = StackSettings(
     run_dir=REPO_ROOT / ".run" / "bench",
@@ -26,15 +23,6 @@ BENCH_SETTINGS = StackSettings(
 )
 
 
-@asynccontextmanager
-async def bench_infra(settings: StackSettings = BENCH_SETTINGS) -> AsyncIterator[Stack]:
+def bench_infra(settings: StackSettings = BENCH_SETTINGS) -> AbstractAsyncContextManager[Stack]:
     """Fresh PostgreSQL, Kafka and Temporal for one benchmark run."""
-    Stack(settings).down(echo=False)
-    shutil.rmtree(settings.run_dir, ignore_errors=True)
-    settings.run_dir.mkdir(parents=True)
-    stack = Stack(settings, infrastructure(settings))
-    try:
-        await stack.up(echo=False)
-        yield stack
-    finally:
-        Stack(settings).down(echo=False)
+    return private_infrastructure(settings)

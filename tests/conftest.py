@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psutil
@@ -11,8 +10,7 @@ import pytest
 import pytest_asyncio
 
 from deploy.local.settings import REPO_ROOT, StackSettings
-from deploy.local.stack import Stack
-from deploy.local.table import infrastructure
+from deploy.local.stack import Stack, private_infrastructure
 
 TEST_RUN_DIR = REPO_ROOT / ".run" / "test"
 
@@ -37,23 +35,13 @@ def stack_settings() -> StackSettings:
     )
 
 
-@pytest.fixture(scope="session")
-def _fresh_run_dir(stack_settings: StackSettings) -> Iterator[None]:
-    Stack(stack_settings).down(echo=False)  # a previous interrupted session may have left processes
-    shutil.rmtree(stack_settings.run_dir, ignore_errors=True)
-    stack_settings.run_dir.mkdir(parents=True)
-    yield
-
-
 @pytest_asyncio.fixture(scope="session")
-async def infra(stack_settings: StackSettings, _fresh_run_dir: None) -> AsyncIterator[Stack]:
-    """Real PostgreSQL, Kafka and Temporal for the whole test session."""
-    stack = Stack(stack_settings, infrastructure(stack_settings))
+async def infra(stack_settings: StackSettings) -> AsyncIterator[Stack]:
+    """Real PostgreSQL, Kafka and Temporal for the whole test session; nothing may be left running after."""
     try:
-        await stack.up(echo=False)
-        yield stack
+        async with private_infrastructure(stack_settings) as stack:
+            yield stack
     finally:
-        Stack(stack_settings).down(echo=False)
         leftovers = processes_under(stack_settings.run_dir)
         assert not leftovers, f"processes left behind after down: {leftovers}"
 

@@ -330,17 +330,21 @@ class ApprenticeJourneyWorkflow:
         workflow.upsert_search_attributes([search.COHORT_ID.value_set(str(data.get("cohort_id")))])
         if self._stage != S.PRESELECTED:  # a re-enrolment after a re-route: the B1 deadline is already open
             return True
-        p, now = self._input.parameters, workflow.now()
+        self._open_b1_deadline()
+        await self._enter(S.LANGUAGE_TRAINING, "enrolled")
+        return True
+
+    def _open_b1_deadline(self) -> None:
+        """B1 within 9 months of enrolment: reminder at 6, escalation at 9, extensions up to 18."""
+        p = self._input.parameters
         self._deadlines.open(
             dl.B1,
-            now,
+            workflow.now(),
             timedelta(days=p.b1_due_days),
             reminder_in=timedelta(days=p.b1_reminder_days),
             max_in=timedelta(days=p.b1_max_days),
             lapse_outcome=S.TRAINING_FAILED.value,
         )
-        await self._enter(S.LANGUAGE_TRAINING, "enrolled")
-        return True
 
     async def _on_exam_passed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
         if self._before(S.LANGUAGE_TRAINING):
@@ -624,15 +628,7 @@ class ApprenticeJourneyWorkflow:
             if request.target == S.MATCHING:
                 await self._start_matching(f"rerouted:{request.reason[:40]}")
             else:
-                p, now = self._input.parameters, workflow.now()
-                self._deadlines.open(
-                    dl.B1,
-                    now,
-                    timedelta(days=p.b1_due_days),
-                    reminder_in=timedelta(days=p.b1_reminder_days),
-                    max_in=timedelta(days=p.b1_max_days),
-                    lapse_outcome=S.TRAINING_FAILED.value,
-                )
+                self._open_b1_deadline()
                 await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason[:40]}")
                 await self._enrol(self._input.occupation_codes[0], f"enrol-{self._round}")
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from deploy.local.components import Component
@@ -115,3 +117,19 @@ class Stack:
             healthy = pid is not None and await component.healthy()
             result.append(ComponentStatus(component.name, pid, component.port, healthy))
         return result
+
+
+@asynccontextmanager
+async def private_infrastructure(settings: StackSettings) -> AsyncIterator[Stack]:
+    """Fresh PostgreSQL, Kafka and Temporal in their own run folder (tests, benchmarks); all stopped after."""
+    from deploy.local.table import infrastructure
+
+    Stack(settings).down(echo=False)  # an interrupted earlier run may have left processes
+    shutil.rmtree(settings.run_dir, ignore_errors=True)
+    settings.run_dir.mkdir(parents=True)
+    stack = Stack(settings, infrastructure(settings))
+    try:
+        await stack.up(echo=False)
+        yield stack
+    finally:
+        Stack(settings).down(echo=False)

@@ -164,6 +164,7 @@ def issue_token(
     audience: str,
     employer_id: str | None = None,
     ttl_s: int = 3600,
+    kid: str | None = None,
 ) -> str:
     """Sign an access token (EdDSA)."""
     now = int(time.time())
@@ -180,7 +181,8 @@ def issue_token(
     if employer_id:
         claims["employer_id"] = employer_id
     key = serialization.load_pem_private_key(private_key_pem, password=None)
-    return jwt.encode(claims, key, algorithm="EdDSA", headers={"typ": "at+jwt"})  # type: ignore[arg-type]
+    headers = {"typ": "at+jwt", **({"kid": kid} if kid else {})}
+    return jwt.encode(claims, key, algorithm="EdDSA", headers=headers)  # type: ignore[arg-type]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -229,3 +229,66 @@ async def test_no_event_is_lost_when_the_broker_restarts_mid_stream(backbone: Ba
 
 async def _some_effects(backbone: Backbone, group: str) -> bool:
     return len(await backbone.effects(group)) > 50
+
+
+async def test_operator_cli_lists_shows_and_replays_each_dead_letter_once(
+    backbone: Backbone, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services.common import dlq
+
+    group = "g-cli"
+    topic = await backbone.topic("cli", group)
+    dead = dead_letter_topic(topic, group)
+    producer = AIOKafkaProducer(bootstrap_servers=backbone.settings.kafka_bootstrap_servers)
+    await producer.start()
+    await producer.send_and_wait(
+        dead,
+        key=b"k1",
+        value=b"{}",
+        headers=[
+            ("ce_id", b"dead-1"),
+            ("ce_type", CheckinRecorded.TYPE.encode()),
+            ("dlq-origin-topic", topic.encode()),
+            ("dlq-origin-partition", b"0"),
+            ("dlq-origin-offset", b"5"),
+            ("dlq-consumer-group", group.encode()),
+            ("dlq-error-class", b"builtins.ValueError"),
+            ("dlq-error-message", b"bad value"),
+            ("dlq-attempts", b"1"),
+            ("dlq-failed-at", b"2026-11-29T10:00:00+00:00"),
+        ],
+    )
+    await producer.stop()
+    bootstrap = ["--bootstrap", backbone.settings.kafka_bootstrap_servers]
+
+    assert await asyncio.to_thread(dlq.main, [*bootstrap, "list", "--topic", dead]) == 3
+    listing = capsys.readouterr().out
+    assert "1 dead letter(s)" in listing and "id=dead-1" in listing and "builtins.ValueError: bad value" in listing
+    [letter] = await list_dead_letters(backbone.settings.kafka_bootstrap_servers, dead)
+    assert await asyncio.to_thread(dlq.main, [*bootstrap, "show", dead, str(letter.partition), str(letter.offset)]) == 0
+    assert '"dlq-origin-offset": "5"' in capsys.readouterr().out
+    assert await asyncio.to_thread(dlq.main, [*bootstrap, "replay", dead, "--all"]) == 0
+    assert "replayed 1 dead letter(s)" in capsys.readouterr().out
+    assert await asyncio.to_thread(dlq.main, [*bootstrap, "replay", dead, "--all"]) == 0
+    assert "replayed 0 dead letter(s)" in capsys.readouterr().out
+    replayed = await read_all(backbone.settings.kafka_bootstrap_servers, topic)
+    assert len(replayed) == 1 and dict(replayed[0].headers)["ce_id"] == b"dead-1"
+    assert not any(k.startswith("dlq-error") for k, _ in replayed[0].headers)
+
+
+async def test_the_relay_purges_published_rows_past_retention(backbone: Backbone) -> None:
+    topic = await backbone.topic("purge")
+    [event_id] = await backbone.write([checkin(uuid.uuid4())], topic)
+    settings = backbone.settings.model_copy(update={"outbox_retention_hours": 0.0001})
+    relay = OutboxRelay(settings)
+    conn = await asyncpg.connect(settings.asyncpg_dsn)
+    try:
+        await relay.producer.start()
+        while await relay.publish_batch(conn):
+            pass
+        await relay.producer.stop()
+        await asyncio.sleep(0.5)
+        assert await relay.purge(conn) >= 1
+        assert await conn.fetchval("SELECT count(*) FROM outbox WHERE event_id = $1", uuid.UUID(event_id)) == 0
+    finally:
+        await conn.close()

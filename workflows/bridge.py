@@ -10,7 +10,7 @@ import asyncio
 import logging
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -104,9 +104,22 @@ class JourneyBridge:
         try:
             await handle.signal("fact", to_fact(event, envelope))
         except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            if await self._journey_ended(handle):  # a late fact about a finished journey: nothing to do
+                log.info("journey %s has ended; %s not delivered", handle.id, envelope.type)
+                return
+            raise PermanentError(f"no journey for candidate {candidate}") from exc
+
+    @staticmethod
+    async def _journey_ended(handle: WorkflowHandle[Any, Any]) -> bool:
+        try:
+            description = await handle.describe()
+        except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                raise PermanentError(f"no running journey for candidate {candidate}") from exc
+                return False
             raise
+        return description.status is not None and description.status != WorkflowExecutionStatus.RUNNING
 
 
 async def main() -> None:

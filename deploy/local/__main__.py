@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from deploy.local.components import install_kafka_jars
+from deploy.local.infra import install_kafka_jars
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from deploy.local.supervisor import StackError, tail

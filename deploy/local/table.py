@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from deploy.local.components import Component, Kafka, PlatformProcess, Postgres, Temporal
+from deploy.local.components import Component, PlatformProcess
+from deploy.local.infra import Kafka, Postgres, Temporal
 from deploy.local.settings import StackSettings
 
 APPLICATIONS = {

@@ -9,10 +9,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.applications import (
-    ApplicationPreselected,
-    ApplicationRejected,
     ApplicationSubmitted,
-    ApplicationWithdrawn,
 )
 from services.applications import domain
 from services.applications.context import SOURCE, AppContext, data_key, load_application, load_candidate
@@ -22,16 +19,12 @@ from services.applications.schemas import (
     ApplicationUpdate,
     CandidateIn,
     ConsentIn,
-    Decision,
-    DecisionCreate,
-    WithdrawalCreate,
 )
 from services.applications.tables import (
     ApplicationRecord,
     CandidateKeyRecord,
     CandidateRecord,
     ConsentRecord,
-    DocumentRecord,
 )
 from services.common import audit
 from services.common.auth import Principal
@@ -41,7 +34,7 @@ from services.common.outbox import add_event
 from services.common.problems import Problem
 
 
-def _invalid(pointer: str, detail: str) -> Problem:
+def invalid(pointer: str, detail: str) -> Problem:
     return Problem(
         422, "validation-error", "Request validation failed", detail, errors=[{"pointer": pointer, "detail": detail}]
     )
@@ -49,13 +42,13 @@ def _invalid(pointer: str, detail: str) -> Problem:
 
 def _check_reference(ctx: AppContext, region: str | None, occupations: list[str] | None) -> None:
     if region is not None and region not in ctx.reference.regions:
-        raise _invalid("#/candidate/region", f"unknown region {region!r}; see reference data")
+        raise invalid("#/candidate/region", f"unknown region {region!r}; see reference data")
     for i, code in enumerate(occupations or []):
         if code not in ctx.reference.occupations:
-            raise _invalid(f"#/occupation_codes/{i}", f"unknown occupation {code!r}; see reference data")
+            raise invalid(f"#/occupation_codes/{i}", f"unknown occupation {code!r}; see reference data")
 
 
-def _transition(record: ApplicationRecord, target: Status) -> None:
+def transition(record: ApplicationRecord, target: Status) -> None:
     try:
         record.status = domain.transition(Status(record.status), target).value
     except domain.IllegalTransition as exc:
@@ -250,7 +243,7 @@ async def submit_application(ctx: AppContext, actor: Principal, application_id: 
     now = datetime.now(UTC)
     async with transaction(ctx.sessions) as session:
         application = await load_application(session, application_id, lock=True)
-        _transition(application, Status.SUBMITTED)
+        transition(application, Status.SUBMITTED)
         candidate = await load_candidate(session, application.candidate_id)
         consents = await _latest_consents(session, candidate.id)
         assert candidate.date_of_birth is not None
@@ -294,129 +287,5 @@ async def submit_application(ctx: AppContext, actor: Principal, application_id: 
                 "eligible": application.eligible,
                 "rules_version": rules.version,
             },
-        )
-    return application
-
-
-async def decide(
-    ctx: AppContext, actor: Principal, application_id: uuid.UUID, command: DecisionCreate
-) -> ApplicationRecord:
-    """Pre-select (eligible, checklist verified, occupation chosen) or reject, with a reason."""
-    now = datetime.now(UTC)
-    kind = "preselect" if command.decision is Decision.PRESELECT else "reject"
-    if command.reason_code not in ctx.reference.reasons[kind]:
-        raise _invalid(
-            "#/reason_code",
-            f"unknown {kind} reason {command.reason_code!r}; one of {', '.join(ctx.reference.reasons[kind])}",
-        )
-    async with transaction(ctx.sessions) as session:
-        application = await load_application(session, application_id, lock=True)
-        before = application.status
-        if command.decision is Decision.PRESELECT:
-            await _check_preselectable(ctx, session, application, command)
-            _transition(application, Status.PRESELECTED)
-            application.preselected_occupation = command.occupation_code
-            event: ApplicationPreselected | ApplicationRejected = ApplicationPreselected(
-                candidate_id=application.candidate_id,
-                application_id=application.id,
-                decided_at=now,
-                reason_code=command.reason_code,
-                occupation_code=str(command.occupation_code),
-            )
-        else:
-            _transition(application, Status.REJECTED)
-            event = ApplicationRejected(
-                candidate_id=application.candidate_id,
-                application_id=application.id,
-                decided_at=now,
-                reason_code=command.reason_code,
-            )
-        application.decision_reason_code, application.decision_note, application.decided_at = (
-            command.reason_code,
-            command.note,
-            now,
-        )
-        session.add(application)
-        await add_event(session, event, source=SOURCE, aggregate_type="application", occurred_at=now)
-        audit.record(
-            session,
-            actor,
-            f"application.{kind}",
-            "application",
-            application.id,
-            {"status": [before, application.status], "reason_code": command.reason_code},
-        )
-    return application
-
-
-async def _check_preselectable(
-    ctx: AppContext, session: AsyncSession, application: ApplicationRecord, command: DecisionCreate
-) -> None:
-    if not domain.can_become(Status(application.status), Status.PRESELECTED):
-        _transition(application, Status.PRESELECTED)  # raises the 409 with the statuses
-    if command.occupation_code is None:
-        raise _invalid("#/occupation_code", "an occupation is required to pre-select")
-    if command.occupation_code not in application.occupation_codes:
-        raise _invalid("#/occupation_code", "the occupation must be one of the candidate's preferences")
-    if not application.eligible:
-        failed = [r["rule"] for r in application.eligibility if not r["passed"]]
-        raise Problem(
-            409, "not-eligible", "Candidate not eligible", f"failed rules: {', '.join(failed)}", failed_rules=failed
-        )
-    docs = (await session.exec(select(DocumentRecord).where(DocumentRecord.application_id == application.id))).all()
-    items = domain.checklist(
-        ctx.reference.preselection_checklist, [(d.document_type, domain.DocumentStatus(d.status)) for d in docs]
-    )
-    if not domain.checklist_complete(items):
-        missing = ["|".join(i.accepted_types) for i in items if i.status is not domain.DocumentStatus.VERIFIED]
-        raise Problem(
-            409,
-            "documents-incomplete",
-            "Documents not verified",
-            f"still to verify: {', '.join(missing)}",
-            missing=missing,
-        )
-
-
-async def withdraw(
-    ctx: AppContext, actor: Principal, application_id: uuid.UUID, command: WithdrawalCreate
-) -> ApplicationRecord:
-    """Record the candidate's withdrawal."""
-    if command.reason_code not in ctx.reference.reasons["withdraw"]:
-        raise _invalid(
-            "#/reason_code",
-            f"unknown withdrawal reason {command.reason_code!r}; one of {', '.join(ctx.reference.reasons['withdraw'])}",
-        )
-    now = datetime.now(UTC)
-    async with transaction(ctx.sessions) as session:
-        application = await load_application(session, application_id, lock=True)
-        before = application.status
-        _transition(application, Status.WITHDRAWN)
-        application.decision_reason_code, application.decision_note, application.decided_at = (
-            command.reason_code,
-            command.note,
-            now,
-        )
-        session.add(application)
-        if before != Status.DRAFT:  # a draft never started a journey
-            await add_event(
-                session,
-                ApplicationWithdrawn(
-                    candidate_id=application.candidate_id,
-                    application_id=application.id,
-                    withdrawn_at=now,
-                    reason_code=command.reason_code,
-                ),
-                source=SOURCE,
-                aggregate_type="application",
-                occurred_at=now,
-            )
-        audit.record(
-            session,
-            actor,
-            "application.withdraw",
-            "application",
-            application.id,
-            {"status": [before, application.status], "reason_code": command.reason_code},
         )
     return application

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
-from services.applications import documents, handlers, personal_data, queries
+from services.applications import decisions, documents, handlers, personal_data, queries
 from services.applications.context import AppContext
 from services.applications.domain import ApplicationStatus
 from services.applications.schemas import (
@@ -28,7 +28,7 @@ from services.applications.schemas import (
 )
 from services.applications.tables import ApplicationRecord, CandidateRecord
 from services.common.auth import Principal, Role, require
-from services.common.problems import PROBLEM_RESPONSES
+from services.common.problems import PROBLEM_RESPONSES, Problem
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
@@ -157,8 +157,6 @@ async def read_application(
     revealed = None
     if reveal:
         if not actor.has(R.CASE_OFFICER):
-            from services.common.problems import Problem
-
             raise Problem(403, "forbidden", "Forbidden", "only case officers may reveal ID numbers")
         revealed = await personal_data.reveal(ctx, actor, candidate.id, set(reveal))
     return _public(application, candidate, consents, revealed)
@@ -189,7 +187,7 @@ async def submit_application(application_id: uuid.UUID, ctx: Ctx, actor: Officer
     summary="Pre-select or reject, with a reason",
 )
 async def decide(application_id: uuid.UUID, body: DecisionCreate, ctx: Ctx, actor: Officer) -> ApplicationPublic:
-    return _public(await handlers.decide(ctx, actor, application_id, body))
+    return _public(await decisions.decide(ctx, actor, application_id, body))
 
 
 @router.post(
@@ -199,7 +197,7 @@ async def decide(application_id: uuid.UUID, body: DecisionCreate, ctx: Ctx, acto
     summary="Record the candidate's withdrawal",
 )
 async def withdraw(application_id: uuid.UUID, body: WithdrawalCreate, ctx: Ctx, actor: Officer) -> ApplicationPublic:
-    return _public(await handlers.withdraw(ctx, actor, application_id, body))
+    return _public(await decisions.withdraw(ctx, actor, application_id, body))
 
 
 @router.post(

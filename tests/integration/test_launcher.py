@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from deploy.local.components import Kafka, PlatformProcess
+from deploy.local.components import PlatformProcess
+from deploy.local.infra import Kafka
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from deploy.local.supervisor import StackError

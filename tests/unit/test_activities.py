@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from contracts import activities as api
-from services.common.auth import ensure_dev_keys
 from workflows.activities import JourneyActivities
 from workflows.config import JourneySettings
 
 CANDIDATE = uuid.uuid4()
+KEY_FILE = Path(tempfile.mkdtemp()) / "service-key.pem"
+KEY_FILE.write_bytes(Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
 
 
 def make(handler: Any) -> tuple[JourneyActivities, list[httpx.Request]]:

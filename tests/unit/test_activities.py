@@ -33,7 +33,7 @@ def make(handler: Any) -> tuple[JourneyActivities, list[httpx.Request]]:
         return handler(request)
 
     settings = JourneySettings(
-        service_signing_key_file=ensure_dev_keys()[0],
+        service_signing_key_file=KEY_FILE,
         training_url="http://training",
         matching_url="http://matching",
         visa_url="http://visa",

@@ -106,29 +106,35 @@ class EventConsumer:
         try:
             while not self._stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
-                for tp, records in batches.items():
-                    if await self._apply_in_one_transaction(records):
-                        await self.commit(tp, records[-1].offset + 1)
-                        continue
-                    done = None
-                    for record in records:
-                        try:
-                            await self.handle_record(record)
-                        except _Interrupted:
-                            break
-                        except KafkaError as exc:  # the dead letter could not be written: read it again
-                            log.warning("cannot dead-letter %s@%d (%s); will retry", tp, record.offset, exc)
-                            self._consumer.seek(tp, record.offset)
-                            await asyncio.sleep(1.0)
-                            break
-                        done = record.offset
-                    if done is not None:
-                        await self.commit(tp, done + 1)
+                # Partitions in parallel, each in order: per-key order holds, the database works for all.
+                done = await asyncio.gather(*(self._process_partition(tp, rs) for tp, rs in batches.items()))
+                for tp, next_offset in zip(batches, done, strict=True):
+                    if next_offset is not None:
+                        await self.commit(tp, next_offset)
         finally:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
             with contextlib.suppress(Exception):
                 await self._producer.stop()
+
+    async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> int | None:
+        """Apply one partition's records in order; returns the offset to commit next (None: nothing done)."""
+        assert self._consumer is not None
+        if await self._apply_in_one_transaction(records):
+            return int(records[-1].offset) + 1
+        done = None
+        for record in records:
+            try:
+                await self.handle_record(record)
+            except _Interrupted:
+                break
+            except KafkaError as exc:  # the dead letter could not be written: read it again
+                log.warning("cannot dead-letter %s@%d (%s); will retry", tp, record.offset, exc)
+                self._consumer.seek(tp, record.offset)
+                await asyncio.sleep(1.0)
+                break
+            done = record.offset
+        return None if done is None else done + 1
 
     async def commit(self, tp: TopicPartition, offset: int) -> None:
         """Commit after the database transactions; a failed commit only means a redelivery the inbox absorbs."""

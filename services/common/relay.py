@@ -191,3 +191,10 @@ async def run_relay(settings: ServiceSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, relay.stop)
     await relay.run()
+
+
+if __name__ == "__main__":  # `python -m services.common.relay`: a relay for any database, settings from THAMM_*
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_relay(ServiceSettings()))

@@ -20,9 +20,10 @@ import httpx
 
 from deploy.local.demo_data import application_body
 from deploy.local.settings import REPO_ROOT, StackSettings
+from deploy.local.supervisor import free_port
 from deploy.provision import create_databases
 from services.applications.config import ApplicationsSettings
-from services.common.auth import ensure_dev_keys, issue_token
+from services.common.auth import dev_token, ensure_dev_keys
 from services.common.crypto import KeyWrapper, decode_key, encrypt_field, keyed_hash, new_key_b64
 from services.common.migrations import upgrade_to_head
 
@@ -35,12 +36,6 @@ class Figures:
     rps: float
     p50_ms: float
     p99_ms: float
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UUID]:
@@ -174,8 +169,7 @@ async def run(
     stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
 ) -> list[Figures]:
     db = "bench_applications"
-    admin = f"postgresql://postgres@{stack.host}:{stack.postgres_port}/postgres"
-    await create_databases(admin, (db,))
+    await create_databases(stack.postgres_admin_dsn, (db,))
     _, public = ensure_dev_keys()
     settings = ApplicationsSettings(
         database_url=stack.database_url(db),
@@ -186,16 +180,9 @@ async def run(
     )
     await upgrade_to_head(settings, MIGRATIONS)
     ids = await seed(settings.asyncpg_dsn, settings, candidates)
-    token = issue_token(
-        ensure_dev_keys()[0].read_bytes(),
-        subject="bench",
-        roles=["case_officer"],
-        issuer="thamm-dev",
-        audience="thamm",
-        ttl_s=3600,
-    )
+    token = dev_token("case_officer", "bench")
     headers = {"Authorization": f"Bearer {token}"}
-    ports = {"service": _port(), "bare": _port(), "asyncpg": _port()}
+    ports = {"service": free_port(), "bare": free_port(), "asyncpg": free_port()}
     env = {
         **os.environ,
         "APPLICATIONS_DATABASE_URL": settings.database_url,

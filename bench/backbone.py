@@ -109,8 +109,7 @@ def producer_performance(settings: StackSettings, topic: str, n: int, size: int)
 
 async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, float, float, float]:
     """(pipeline events/s, outbox writes/s, p50 ms, p99 ms) through outbox, relay, Kafka and inbox consumer."""
-    admin = f"postgresql://postgres@{settings.host}:{settings.postgres_port}/postgres"
-    await create_databases(admin, ("bench",))
+    await create_databases(settings.postgres_admin_dsn, ("bench",))
     service = ServiceSettings(
         service_name="bench",
         database_url=settings.database_url("bench"),

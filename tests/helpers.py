@@ -7,7 +7,7 @@ from typing import Any
 
 from deploy.local.settings import StackSettings
 from services.applications.config import ApplicationsSettings
-from services.common.auth import ensure_dev_keys, issue_token
+from services.common.auth import dev_token, ensure_dev_keys
 from services.common.crypto import new_key_b64
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "applications" / "migrations"
@@ -29,8 +29,7 @@ def applications_settings(stack: StackSettings, database: str, **overrides: Any)
 
 
 def token(role: str = "case_officer", subject: str = "officer-1", **kw: Any) -> str:
-    private, _ = ensure_dev_keys()
-    return issue_token(private.read_bytes(), subject=subject, roles=[role], issuer="thamm-dev", audience="thamm", **kw)
+    return dev_token(role, subject, **kw)
 
 
 def auth(role: str = "case_officer", subject: str = "officer-1", **kw: Any) -> dict[str, str]:

@@ -12,13 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from contracts.journey import journey_workflow_id
 from deploy.local.demo_data import DEMO_CANDIDATES
 from deploy.local.settings import StackSettings
-from services.common.auth import ensure_dev_keys, issue_token
-
-
-def dev_token(role: str = "case_officer", subject: str = "demo-officer") -> str:
-    """A token signed with the local stack's dev key."""
-    private, _ = ensure_dev_keys()
-    return issue_token(private.read_bytes(), subject=subject, roles=[role], issuer="thamm-dev", audience="thamm")
+from services.common.auth import dev_token
 
 
 async def submit_application(http: httpx.AsyncClient, body: dict[str, object]) -> dict[str, str]:
@@ -80,7 +74,7 @@ async def run_demo(settings: StackSettings) -> int:
     ui = f"http://{settings.host}:{settings.temporal_ui_port}"
     client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
     print("THAMM walking skeleton: HTTP -> PostgreSQL + outbox -> Kafka -> bridge -> Temporal\n")
-    headers = {"Authorization": f"Bearer {dev_token()}"}
+    headers = {"Authorization": f"Bearer {dev_token(subject='demo-officer')}"}
     async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as http:
         DEMO_CANDIDATES_SUBMITTED.clear()
         for body in DEMO_CANDIDATES:

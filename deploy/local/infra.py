@@ -49,7 +49,8 @@ class Postgres(Component):
         user = self.user()
         if user is not None:
             _ensure_system_user(user)
-            _open_tree(self.bin_dir().parent)
+            if not (self.bin_dir() / "postgres").stat().st_mode & stat.S_IXOTH:  # once per installation
+                _open_tree(self.bin_dir().parent)
             _allow_traverse(self.settings.run_dir)
         if (self.data_dir / "PG_VERSION").exists():
             return
@@ -99,21 +100,18 @@ class Postgres(Component):
             "shared_buffers=128MB",
         ]
 
-    def dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@{self.settings.host}:{self.port}/{database}"
-
     async def healthy(self) -> bool:
         import asyncpg
 
         try:
-            conn = await asyncpg.connect(self.dsn(), timeout=2)
+            conn = await asyncpg.connect(self.settings.postgres_admin_dsn, timeout=2)
         except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await conn.close()
         return True
 
     async def after_start(self) -> None:
-        await create_databases(self.dsn())
+        await create_databases(self.settings.postgres_admin_dsn)
 
 
 class Kafka(Component):

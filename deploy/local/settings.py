@@ -41,6 +41,11 @@ class StackSettings(BaseSettings):
     def temporal_address(self) -> str:
         return f"{self.host}:{self.temporal_port}"
 
+    @property
+    def postgres_admin_dsn(self) -> str:
+        """asyncpg DSN of the server's `postgres` database (to create service databases)."""
+        return f"postgresql://postgres@{self.host}:{self.postgres_port}/postgres"
+
     def database_url(self, database: str) -> str:
         """SQLAlchemy URL of one service database on the stack's PostgreSQL."""
         return f"postgresql+asyncpg://postgres@{self.host}:{self.postgres_port}/{database}"

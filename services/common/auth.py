@@ -185,6 +185,27 @@ def issue_token(
     return jwt.encode(claims, key, algorithm="EdDSA", headers=headers)  # type: ignore[arg-type]
 
 
+def dev_token(
+    role: str = "case_officer",
+    subject: str = "dev",
+    *,
+    keys: Path = DEV_KEYS_DIR,
+    ttl_s: int = 3600,
+    employer_id: str | None = None,
+) -> str:
+    """A token signed with the local dev key pair (issuer `thamm-dev`, audience `thamm`)."""
+    private, _ = ensure_dev_keys(keys)
+    return issue_token(
+        private.read_bytes(),
+        subject=subject,
+        roles=[role],
+        issuer="thamm-dev",
+        audience="thamm",
+        employer_id=employer_id,
+        ttl_s=ttl_s,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.common.auth", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

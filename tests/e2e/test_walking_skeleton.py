@@ -13,10 +13,11 @@ from temporalio.client import Client
 
 from contracts.journey import JourneyStage, journey_workflow_id
 from contracts.topics import APPLICATIONS
-from deploy.local.demo import dev_token, submit_application, wait_for_journey
+from deploy.local.demo import submit_application, wait_for_journey
 from deploy.local.demo_data import application_body
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
+from services.common.auth import dev_token
 from services.common.kafka import read_all
 from workflows.journey import ApprenticeJourneyWorkflow
 

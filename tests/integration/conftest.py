@@ -114,8 +114,7 @@ def record_effect(group: str) -> Handler:
 
 @pytest_asyncio.fixture(scope="session")
 async def backbone(infra: Stack, stack_settings: StackSettings) -> AsyncIterator[Backbone]:
-    admin_dsn = f"postgresql://postgres@{stack_settings.host}:{stack_settings.postgres_port}/postgres"
-    await create_databases(admin_dsn, ("backbone",))
+    await create_databases(stack_settings.postgres_admin_dsn, ("backbone",))
     settings = ServiceSettings(
         service_name="backbone-test",
         database_url=stack_settings.database_url("backbone"),

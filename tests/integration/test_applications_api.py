@@ -32,9 +32,7 @@ async def settings(
     infra: Stack, stack_settings: StackSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> ApplicationsSettings:
     db = f"apps_{uuid.uuid4().hex[:8]}"
-    await create_databases(
-        f"postgresql://postgres@{stack_settings.host}:{stack_settings.postgres_port}/postgres", (db,)
-    )
+    await create_databases(stack_settings.postgres_admin_dsn, (db,))
     settings = applications_settings(
         stack_settings, db, document_dir=tmp_path_factory.mktemp("docs"), max_upload_bytes=64 * 1024
     )

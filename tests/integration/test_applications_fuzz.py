@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.stack import Stack
+from deploy.local.supervisor import free_port
 from deploy.provision import create_databases
 from services.applications.config import ApplicationsSettings
 from tests.helpers import applications_settings, token
@@ -24,26 +24,18 @@ from tests.helpers import applications_settings, token
 pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_generated_requests_never_cause_a_server_error(
     infra: Stack, stack_settings: StackSettings, tmp_path: Path
 ) -> None:
     db = f"fuzz_{uuid.uuid4().hex[:8]}"
-    await create_databases(
-        f"postgresql://postgres@{stack_settings.host}:{stack_settings.postgres_port}/postgres", (db,)
-    )
+    await create_databases(stack_settings.postgres_admin_dsn, (db,))
     settings = applications_settings(stack_settings, db, document_dir=tmp_path)
     await asyncio.to_thread(_fuzz, settings, stack_settings, tmp_path)
 
 
 def _fuzz(settings: ApplicationsSettings, stack_settings: StackSettings, tmp_path: Path) -> None:
     """Serve the API as a real process and let schemathesis loose on it."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "APPLICATIONS_DATABASE_URL": settings.database_url,

@@ -38,9 +38,7 @@ async def test_one_trace_spans_http_outbox_kafka_and_consumer(
 ) -> None:
     exporter = InMemorySpanExporter()
     # Its own database: a running applications relay process elsewhere would otherwise publish the event.
-    await create_databases(
-        f"postgresql://postgres@{stack_settings.host}:{stack_settings.postgres_port}/postgres", ("tracing",)
-    )
+    await create_databases(stack_settings.postgres_admin_dsn, ("tracing",))
     settings = applications_settings(stack_settings, "tracing", document_dir=tmp_path)
     setup_telemetry(settings, exporter=exporter)
     assert isinstance(trace.get_tracer_provider(), TracerProvider), "tracing was set up elsewhere in this process"

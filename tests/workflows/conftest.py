@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -24,7 +22,7 @@ from contracts.base import Event
 from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyParameters, journey_workflow_id
 from deploy.local.infra import temporal_test_server
-from deploy.provision import SEARCH_ATTRIBUTES
+from deploy.provision import add_search_attributes
 from tests.factories import sample_event
 from workflows.journey import ApprenticeJourneyWorkflow
 from workflows.stubs import FakeServices
@@ -36,12 +34,7 @@ async def start_time_env() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=temporal_test_server()
     )
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in SEARCH_ATTRIBUTES},
-        )
-    )
+    await add_search_attributes(env.client)
     return env
 
 

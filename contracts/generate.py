@@ -199,9 +199,9 @@ def expected_files() -> dict[Path, str]:
     return files
 
 
-def stale_files() -> list[Path]:
+def stale_files(expected: dict[Path, str] | None = None) -> list[Path]:
     """Generated files that are missing, differ, or are left over from a removed type."""
-    expected = expected_files()
+    expected = expected if expected is not None else expected_files()
     stale = [p for p, text in expected.items() if not p.exists() or p.read_text() != text]
     stale += [p for p in SCHEMAS_DIR.glob("*.json") if p not in expected]
     return stale
@@ -211,25 +211,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m contracts.generate", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
     args = parser.parse_args(argv)
-    stale = stale_files()
+    expected = expected_files()
+    stale = stale_files(expected)
     if args.check:
         for path in stale:
             print(f"stale: {path.relative_to(CONTRACTS_DIR.parent)}")
         return 1 if stale else 0
     problems = []
-    for path, text in expected_files().items():
+    for path, text in expected.items():
         if path.suffix == ".json" and path.exists():
             problems += [f"{path.name}: {p}" for p in breaking_changes(json.loads(path.read_text()), json.loads(text))]
-    removed = [p for p in SCHEMAS_DIR.glob("*.json") if p not in expected_files()]
+    removed = [p for p in SCHEMAS_DIR.glob("*.json") if p not in expected]
     problems += [f"{p.name}: published type removed (keep it, or deprecate it beside its successor)" for p in removed]
     if problems:
         print("refusing to regenerate: breaking change(s) to published types; publish a new version (.v2) instead:")
         print("\n".join(f"  {p}" for p in problems))
         return 1
     SCHEMAS_DIR.mkdir(exist_ok=True)
-    for path, text in expected_files().items():
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+    for path in stale:
+        if path in expected:
+            path.write_text(expected[path])
             print(f"wrote {path.relative_to(CONTRACTS_DIR.parent)}")
     return 0
 

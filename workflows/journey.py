@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,12 +33,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search
     from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpInput, FollowUpOutcome, FollowUpWorkflow, follow_up_workflow_id
-    from workflows.journey_actions import OfficerActions
+    from workflows.journey_actions import Command, OfficerActions
     from workflows.steps import call, publish, step_key
     from workflows.visa import VisaInput, VisaOutcome, VisaProcessWorkflow, visa_workflow_id
 
 S = JourneyStage
-Command = Callable[[], Awaitable[Any]]
 
 #: Facts forwarded to a running child workflow.
 VISA_FACTS = {
@@ -261,9 +259,6 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._seq += 1
         await publish(event, self._seq)
 
-    def _key(self, step: str) -> str:
-        return step_key(step)
-
     # --- facts -------------------------------------------------------------------------------------
 
     async def _apply(self, fact: JourneyFact) -> None:
@@ -303,7 +298,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             JourneyActivities.enrol_in_cohort,
             api.EnrolRequest(
                 candidate_id=self._input.candidate_id,
-                idempotency_key=self._key(step),
+                idempotency_key=step_key(step),
                 occupation_code=occupation,
                 region=self._input.region,
             ),
@@ -360,7 +355,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             JourneyActivities.request_matching,
             api.MatchRequest(
                 candidate_id=self._input.candidate_id,
-                idempotency_key=self._key(f"match-{self._round}"),
+                idempotency_key=step_key(f"match-{self._round}"),
                 occupation_codes=self._input.occupation_codes,
                 round=self._round,
             ),
@@ -411,7 +406,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             JourneyActivities.open_visa_case,
             api.OpenVisaCaseRequest(
                 candidate_id=self._input.candidate_id,
-                idempotency_key=self._key(f"visa-case-{data['contract_id']}"),
+                idempotency_key=step_key(f"visa-case-{data['contract_id']}"),
                 contract_id=data["contract_id"],
                 employer_id=data["employer_id"],
             ),
@@ -469,7 +464,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 JourneyActivities.start_predeparture,
                 api.PredepartureRequest(
                     candidate_id=self._input.candidate_id,
-                    idempotency_key=self._key("predeparture"),
+                    idempotency_key=step_key("predeparture"),
                     employer_id=self._ids["employer_id"],
                 ),
             )
@@ -516,7 +511,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             JourneyActivities.release_position,
             api.ReleasePositionRequest(
                 candidate_id=self._input.candidate_id,
-                idempotency_key=self._key(f"release-{position}"),
+                idempotency_key=step_key(f"release-{position}"),
                 position_id=position,
                 employer_id=employer,
                 reason_code=reason.upper().replace("-", "_")[:40],

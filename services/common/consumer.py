@@ -28,7 +28,7 @@ from contracts.catalog import UnknownEventType
 from contracts.envelope import Envelope, EnvelopeError, KafkaRecord, from_kafka
 from contracts.topics import dead_letter_topic
 from services.common.db import SessionFactory
-from services.common.inbox import claim, claim_many
+from services.common.inbox import claim_many
 from services.common.kafka import idempotent_producer, manual_commit_consumer
 from services.common.telemetry import context_from_headers, tracer
 
@@ -242,17 +242,8 @@ class EventConsumer:
             await handler(event, envelope, None)
             return True
         async with self.sessions() as session, session.begin():
-            fresh = await claim(
-                session,
-                group=self.group,
-                event_id=envelope.id,
-                event_type=envelope.type,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
-            if not fresh:
-                return False
+            if not await claim_many(session, group=self.group, items=[(record, envelope)]):
+                return False  # a redelivery
             await handler(event, envelope, session)
         return True
 

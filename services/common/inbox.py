@@ -28,36 +28,8 @@ class InboxRecord(SQLModel, table=True):
     )
 
 
-async def claim(
-    session: AsyncSession,
-    *,
-    group: str,
-    event_id: str,
-    event_type: str,
-    topic: str,
-    partition: int,
-    offset: int,
-) -> bool:
-    """Record the event for this group; False if the group already applied it (a redelivery)."""
-    statement: Any = (
-        postgresql.insert(InboxRecord)
-        .values(
-            consumer_group=group,
-            event_id=event_id,
-            event_type=event_type,
-            topic=topic,
-            partition=partition,
-            offset=offset,
-        )
-        .on_conflict_do_nothing()
-        .returning(sa.column("event_id"))
-    )
-    result = await session.exec(statement)
-    return result.first() is not None
-
-
 async def claim_many(session: AsyncSession, *, group: str, items: list[tuple[Any, Any]]) -> set[str]:
-    """Record many (Kafka record, envelope) pairs at once; returns the event ids not seen before."""
+    """Record (Kafka record, envelope) pairs for this group; returns the event ids it had not applied before."""
     if not items:
         return set()
     rows = [

@@ -119,10 +119,11 @@ class OutboxRelay:
         sends: list[tuple[int, asyncio.Future[Any]]] = []
         for row in rows:
             record = self._record(row)
+            stored_trace = json.loads(row["headers"])  # the writer's trace context, kept with the row
             with self._tracer.start_as_current_span(
                 f"{row['topic']} publish",
                 kind=SpanKind.PRODUCER,
-                context=context_from_headers(json.loads(row["headers"])),
+                context=context_from_headers(stored_trace),
                 attributes={
                     "messaging.system": "kafka",
                     "messaging.destination.name": row["topic"],
@@ -130,9 +131,8 @@ class OutboxRelay:
                     "messaging.operation.type": "send",
                 },
             ):
-                trace_headers = current_trace_headers() or json.loads(row["headers"])
-                headers = [(k, v) for k, v in record.headers if k not in ("traceparent", "tracestate")]
-                headers += [(k, v.encode()) for k, v in trace_headers.items()]
+                trace_headers = current_trace_headers() or stored_trace
+                headers = [*record.headers, *((k, v.encode()) for k, v in trace_headers.items())]
                 future = await self.producer.send(row["topic"], value=record.value, key=record.key, headers=headers)
             sends.append((row["position"], future))
         acked, failed = [], []

@@ -21,7 +21,6 @@ import httpx
 from deploy.local.demo_data import application_body
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import free_port
-from deploy.provision import create_databases
 from services.applications.config import ApplicationsSettings
 from services.common.auth import dev_token, ensure_dev_keys
 from services.common.crypto import KeyWrapper, decode_key, encrypt_field, keyed_hash, new_key_b64
@@ -169,10 +168,11 @@ async def run(
     stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
 ) -> list[Figures]:
     db = "bench_applications"
-    await create_databases(stack.postgres_admin_dsn, (db,))
+    await stack.provision_database(db)
     _, public = ensure_dev_keys()
     settings = ApplicationsSettings(
         database_url=stack.database_url(db),
+        migration_database_url=stack.database_url(db, "owner"),
         master_key=new_key_b64(),
         hash_key=new_key_b64(),
         auth_public_key_file=public,

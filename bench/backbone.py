@@ -112,7 +112,7 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     await create_databases(settings.postgres_admin_dsn, ("bench",))
     service = ServiceSettings(
         service_name="bench",
-        database_url=settings.database_url("bench"),
+        database_url=settings.database_url("bench", "postgres"),
         kafka_bootstrap_servers=settings.kafka_bootstrap,
         relay_poll_interval_s=0.5,
     )

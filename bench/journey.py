@@ -19,8 +19,8 @@ from bench.noop import NoopWorkflow
 from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyStage, journey_workflow_id
 from deploy.local.settings import StackSettings
+from tests.support.stubs import FakeServices
 from workflows.journey import ApprenticeJourneyWorkflow
-from workflows.stubs import FakeServices
 from workflows.worker import WORKFLOWS
 
 

@@ -24,7 +24,7 @@ SEARCH_ATTRIBUTES = tuple(key.name for key in search.ALL)
 
 
 async def create_databases(dsn: str, names: tuple[str, ...] = SERVICE_DATABASES) -> list[str]:
-    """Create the missing service databases; returns the ones created."""
+    """Create the missing databases, owned by the connecting (admin) role; returns the ones created."""
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
         existing = {r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")}
@@ -34,6 +34,45 @@ async def create_databases(dsn: str, names: tuple[str, ...] = SERVICE_DATABASES)
         return created
     finally:
         await conn.close()
+
+
+def owner_role(database: str) -> str:
+    return f"{database}_owner"
+
+
+def runtime_role(database: str) -> str:
+    return f"{database}_app"
+
+
+async def create_service_database(dsn: str, database: str, owner_password: str, app_password: str) -> bool:
+    """A service database with two login roles: `<db>_owner` owns the schema and runs migrations, `<db>_app`
+    is what the service runs as (granted table privileges by the migrations, never DDL or audit changes).
+
+    Idempotent: passwords are (re)set, the database is created if missing. Returns whether it was created.
+    """
+    owner, app = owner_role(database), runtime_role(database)
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        for role, password in ((owner, owner_password), (app, app_password)):
+            exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+            verb = "ALTER" if exists else "CREATE"
+            quoted = password.replace("'", "''")
+            await conn.execute(f"{verb} ROLE \"{role}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{quoted}'")
+        created = not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if created:
+            await conn.execute(f'CREATE DATABASE "{database}" OWNER "{owner}"')
+        await conn.execute(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
+        await conn.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO "{app}"')
+    finally:
+        await conn.close()
+    db_conn = await asyncpg.connect(dsn.rsplit("/", 1)[0] + f"/{database}", timeout=10)
+    try:
+        await db_conn.execute(f'ALTER SCHEMA public OWNER TO "{owner}"')
+        await db_conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        await db_conn.execute(f'GRANT USAGE ON SCHEMA public TO "{app}"')
+    finally:
+        await db_conn.close()
+    return created
 
 
 async def create_topics(bootstrap_servers: str, partitions: int = PARTITIONS) -> list[str]:

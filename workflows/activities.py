@@ -7,7 +7,6 @@ fixed by the workflow, so a retried publish is a duplicate the consumers drop.
 
 from __future__ import annotations
 
-import time
 from typing import Any, TypeVar
 
 import httpx
@@ -18,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from contracts import activities as api
 from contracts.envelope import Envelope, source_of, to_kafka
 from contracts.topics import JOURNEY
-from services.common.auth import issue_token
+from services.common.auth import ServiceTokens
 from workflows.config import JourneySettings
 
 R = TypeVar("R", bound=BaseModel)
@@ -31,24 +30,21 @@ class JourneyActivities:
         self.http = http
         self.settings = settings
         self.producer = producer
-        self._token: tuple[str, float] | None = None
-        self._key = settings.service_signing_key_file.read_bytes() if settings.service_signing_key_file else None
+        key = settings.service_signing_key_file
+        self._tokens = (
+            ServiceTokens(
+                key.read_bytes(),
+                issuer=settings.auth_service_issuer,
+                audience=settings.auth_audience,
+                subject="journey-worker",
+                ttl_s=settings.service_token_ttl_s,
+            )
+            if key
+            else None
+        )
 
     def _bearer(self) -> dict[str, str]:
-        if self._key is None:
-            return {}
-        if self._token is None or self._token[1] - time.time() < 30:
-            ttl = self.settings.service_token_ttl_s
-            token = issue_token(
-                self._key,
-                subject="journey-worker",
-                roles=["service"],
-                issuer=self.settings.auth_issuer,
-                audience=self.settings.auth_audience,
-                ttl_s=ttl,
-            )
-            self._token = (token, time.time() + ttl)
-        return {"Authorization": f"Bearer {self._token[0]}"}
+        return self._tokens.header() if self._tokens is not None else {}
 
     async def _post(self, url: str, request: api.ActivityRequest, response_model: type[R]) -> R:
         body = request.model_dump(mode="json", exclude={"idempotency_key"})

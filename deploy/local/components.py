@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from deploy.local.settings import StackSettings
-from deploy.local.supervisor import PidFile
-from services.common.auth import DEV_KEYS_DIR, ensure_dev_keys
+from deploy.local.supervisor import PidFile, StackError
+from services.common.auth import DEV_KEYS_DIR, ensure_dev_keys, ensure_service_keys
+
+#: Environment prefixes of the platform's processes; a process inherits none of them from the launcher.
+PLATFORM_PREFIXES = ("APPLICATIONS_", "TRAINING_", "MATCHING_", "VISA_", "MONITORING_", "WEBHOOKS_", "JOURNEY_")
 
 
 @dataclass
@@ -46,6 +51,10 @@ class Component:
     def user(self) -> str | None:
         return None
 
+    def spawn_options(self) -> dict[str, Any]:
+        """Extra subprocess options (user, group, working folder)."""
+        return {}
+
     async def healthy(self) -> bool:
         raise NotImplementedError
 
@@ -63,13 +72,29 @@ class PlatformProcess(Component):
     database: str | None = None
     secrets: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
+    migrate: bool = False
 
     def argv(self) -> list[str]:
         return [sys.executable, "-m", self.module, *self.args]
 
+    def prepare(self) -> None:
+        """Run the service's migrations first, as the schema owner (the API itself only holds its runtime role)."""
+        if not self.migrate or self.database is None:
+            return
+        env = {
+            **self.env(),
+            f"{self.env_prefix}MIGRATION_DATABASE_URL": self.settings.database_url(self.database, "owner"),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", self.module, "migrate"], env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise StackError(f"migrating {self.database} failed:\n{(result.stderr or result.stdout)[-3000:]}")
+
     def env(self) -> dict[str, str]:
+        """The process's environment: the launcher's, minus every platform setting, plus its own only."""
         s, p = self.settings, self.env_prefix
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PLATFORM_PREFIXES)}
         env.update(
             {
                 f"{p}KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap,
@@ -83,6 +108,7 @@ class PlatformProcess(Component):
             env[f"{p}HTTP_PORT"] = str(self.port)
             env[f"{p}HTTP_HOST"] = s.host
             env[f"{p}AUTH_PUBLIC_KEY_FILE"] = str(ensure_dev_keys()[1])
+            env[f"{p}AUTH_SERVICE_PUBLIC_KEY_FILE"] = str(ensure_service_keys()[1])
         for name in self.secrets:
             env[f"{p}{name}"] = dev_secret(f"{p}{name}")
         env.update({k: v.format(run_dir=s.run_dir, keys_dir=DEV_KEYS_DIR) for k, v in self.extra_env.items()})

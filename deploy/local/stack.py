@@ -69,7 +69,7 @@ class Stack:
             log=component.log,
             pid_file=component.pid_file,
             env=component.env(),
-            user=component.user(),
+            options=component.spawn_options(),
         )
         if not await self._wait_healthy(component, self.settings.start_timeout_s):
             stop(component.pid_file, sig=component.stop_signal, timeout_s=5)

@@ -11,6 +11,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -52,8 +53,7 @@ def spawn(
     log: Path,
     pid_file: PidFile,
     env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-    user: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> int:
     """Start argv in its own session, output appended to log; returns the pid."""
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -67,14 +67,14 @@ def spawn(
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=env,
-                cwd=cwd,
                 start_new_session=True,
-                user=user,
+                **(options or {}),
             )
         except FileNotFoundError as exc:
             raise StackError(f"cannot start {argv[0]}: {exc.strerror}") from exc
-    pid_file.write(proc.pid)
-    return proc.pid
+    pid: int = proc.pid
+    pid_file.write(pid)
+    return pid
 
 
 def stop(pid_file: PidFile, *, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from deploy.local.components import Component, PlatformProcess
 from deploy.local.infra import Kafka, Postgres, Temporal
 from deploy.local.settings import StackSettings
@@ -13,20 +15,23 @@ APPLICATIONS = {
     "secrets": ("MASTER_KEY", "HASH_KEY"),
     "extra_env": {"APPLICATIONS_DOCUMENT_DIR": "{run_dir}/documents"},
 }
-JOURNEY = {"env_prefix": "JOURNEY_", "extra_env": {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/jwt-private.pem"}}
+JOURNEY = {"env_prefix": "JOURNEY_"}
+#: Only the journey worker signs service tokens, with the service issuer's key (never the people's issuer key).
+SIGNING: dict[str, Any] = {"extra_env": {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/service-private.pem"}}
 
 
 def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     """Every process the platform runs, in start order (compose lists the same names)."""
-    # fmt: off
+    apps: dict[str, Any] = {"kind": "platform", **APPLICATIONS}
+    relay: dict[str, Any] = {**apps, "secrets": ()}  # the relay needs the database and Kafka, not the keys
+    journey: dict[str, Any] = {"kind": "platform", **JOURNEY}
     return [
-        PlatformProcess("applications-api", s, s.applications_port, kind="platform", args=("api",), **APPLICATIONS),  # type: ignore[arg-type]
-        PlatformProcess("applications-relay", s, kind="platform", args=("relay",), **APPLICATIONS),  # type: ignore[arg-type]
-        PlatformProcess("journey-worker", s, kind="platform", module="workflows.worker", **JOURNEY),  # type: ignore[arg-type]
-        PlatformProcess("journey-bridge", s, kind="platform", module="workflows.bridge", **JOURNEY),  # type: ignore[arg-type]
-        PlatformProcess("journey-api", s, s.journey_port, kind="platform", module="workflows.api", **JOURNEY),  # type: ignore[arg-type]
+        PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
+        PlatformProcess("applications-relay", s, args=("relay",), **relay),
+        PlatformProcess("journey-worker", s, module="workflows.worker", **journey, **SIGNING),
+        PlatformProcess("journey-bridge", s, module="workflows.bridge", **journey),
+        PlatformProcess("journey-api", s, s.journey_port, module="workflows.api", **journey),
     ]
-    # fmt: on
 
 
 def infrastructure(s: StackSettings) -> list[Component]:

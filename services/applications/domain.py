@@ -6,6 +6,89 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
+
+from contracts.errors import DomainError, ErrorKind, Gone
+
+
+class Sex(StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+    OTHER = "X"
+
+
+class EducationLevel(StrEnum):
+    """ISCED-based levels."""
+
+    LOWER_SECONDARY = "lower_secondary"
+    UPPER_SECONDARY = "upper_secondary"
+    POST_SECONDARY = "post_secondary"
+    TERTIARY = "tertiary"
+
+
+class Diploma(StrEnum):
+    BAC = "BAC"
+    BAC_PRO = "BAC_PRO"
+    VOC_DIPLOMA = "VOC_DIPLOMA"
+    OTHER = "OTHER"
+
+
+class ConsentPurpose(StrEnum):
+    PROCESSING = "processing"
+    SHARING_EMPLOYERS = "sharing_employers"
+    STATISTICS = "statistics"
+
+
+class Decision(StrEnum):
+    PRESELECT = "preselect"
+    REJECT = "reject"
+
+
+class ReviewDecision(StrEnum):
+    VERIFY = "verify"
+    REJECT = "reject"
+
+
+# --- errors the rules raise (the HTTP edge maps each kind to its status) ---------------------------------
+
+
+class DuplicateCandidate(DomainError):
+    code, title = "duplicate-candidate", "Duplicate candidate"
+
+
+class NotADraft(DomainError):
+    code, title = "not-a-draft", "Only drafts can be edited"
+
+
+class ApplicationClosed(DomainError):
+    code, title = "application-closed", "Application closed"
+
+
+class NotInScreening(DomainError):
+    code, title = "not-in-screening", "Application not in screening"
+
+
+class NotEligible(DomainError):
+    code, title = "not-eligible", "Candidate not eligible"
+
+
+class DocumentsIncomplete(DomainError):
+    code, title = "documents-incomplete", "Documents not verified"
+
+
+class CandidateErased(Gone):
+    """The candidate's personal data was erased: nothing may be written about them any more."""
+
+    def __init__(self, candidate_id: object) -> None:
+        super().__init__(f"the personal data of candidate {candidate_id} was erased")
+
+
+class UnsupportedDocument(DomainError):
+    kind, code, title = ErrorKind.UNSUPPORTED, "unsupported-media-type", "Unsupported document format"
+
+
+class DocumentTooLarge(DomainError):
+    kind, code, title = ErrorKind.TOO_LARGE, "payload-too-large", "Document too large"
 
 
 class ApplicationStatus(StrEnum):
@@ -30,11 +113,18 @@ _ALLOWED: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(DomainError):
     """The requested status change is not allowed from the current status."""
 
-    def __init__(self, current: ApplicationStatus, target: ApplicationStatus) -> None:
-        super().__init__(f"an application that is {current.value} cannot become {target.value}")
+    code, title = "illegal-transition", "Illegal status change"
+
+    def __init__(self, current: ApplicationStatus, target: ApplicationStatus, **extensions: Any) -> None:
+        super().__init__(
+            f"an application that is {current.value} cannot become {target.value}",
+            current_status=current.value,
+            requested_status=target.value,
+            **extensions,
+        )
         self.current, self.target = current, target
 
 

@@ -8,13 +8,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, or_, select
 
+from services.applications import domain
 from services.applications.context import AppContext, load_application
-from services.applications.tables import ApplicationRecord, AuditRecord, CandidateRecord, ConsentRecord
-from services.common.problems import Problem
+from services.applications.tables import ApplicationRecord, AuditRecord, CandidateRecord, ConsentRecord, DocumentRecord
+from services.common.problems import Problem, not_found
 
 
 class SortKey(StrEnum):
@@ -76,21 +79,56 @@ async def list_applications(
     return page, next_cursor
 
 
+def _consents_of(candidate_id: Any) -> Any:
+    """The latest consent per purpose as a JSON object, in the same statement."""
+    latest = (
+        select(ConsentRecord.purpose, ConsentRecord.granted)
+        .where(ConsentRecord.candidate_id == candidate_id)
+        .ext(distinct_on(col(ConsentRecord.purpose)))
+        .order_by(col(ConsentRecord.purpose), col(ConsentRecord.recorded_at).desc(), col(ConsentRecord.id).desc())
+        .subquery()
+    )
+    return sa.select(
+        sa.func.coalesce(sa.func.jsonb_object_agg(latest.c.purpose, latest.c.granted), sa.text("'{}'::jsonb"))
+    ).scalar_subquery()
+
+
 async def get_application(
     ctx: AppContext, application_id: uuid.UUID
 ) -> tuple[ApplicationRecord, CandidateRecord, dict[str, bool]]:
+    """The application, its candidate and their latest consents, in one statement."""
+    statement = (
+        select(ApplicationRecord, CandidateRecord, _consents_of(CandidateRecord.id))
+        .join(CandidateRecord, col(CandidateRecord.id) == col(ApplicationRecord.candidate_id))
+        .where(ApplicationRecord.id == application_id)
+    )
     async with ctx.sessions() as session:
-        application = await load_application(session, application_id)
-        candidate = await session.get(CandidateRecord, application.candidate_id)
-        assert candidate is not None
-        consents = (
-            await session.exec(
-                select(ConsentRecord)
-                .where(ConsentRecord.candidate_id == candidate.id)
-                .order_by(col(ConsentRecord.recorded_at), col(ConsentRecord.id))
-            )
-        ).all()
-    return application, candidate, {c.purpose: c.granted for c in consents}
+        row = (await session.exec(statement)).first()
+    if row is None:
+        raise not_found("application", application_id)
+    application, candidate, consents = row
+    return application, candidate, dict(consents or {})
+
+
+async def list_documents(
+    ctx: AppContext, application_id: uuid.UUID
+) -> tuple[list[DocumentRecord], list[domain.ChecklistItem]]:
+    """Documents on file and the pre-selection checklist they make."""
+    async with ctx.sessions() as session:
+        await load_application(session, application_id)
+        docs = list(
+            (
+                await session.exec(
+                    select(DocumentRecord)
+                    .where(DocumentRecord.application_id == application_id)
+                    .order_by(col(DocumentRecord.uploaded_at), col(DocumentRecord.id))
+                )
+            ).all()
+        )
+    items = domain.checklist(
+        ctx.reference.preselection_checklist, [(d.document_type, domain.DocumentStatus(d.status)) for d in docs]
+    )
+    return docs, items
 
 
 async def history(ctx: AppContext, application_id: uuid.UUID) -> list[AuditRecord]:

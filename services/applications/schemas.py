@@ -4,39 +4,38 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from contracts.training import CefrLevel
+from services.applications.domain import ConsentPurpose, Decision, Diploma, EducationLevel, ReviewDecision, Sex
+from services.applications.reference import reference_data
 
-KldbCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+_REF = reference_data()
+if TYPE_CHECKING:
+    RegionCode: TypeAlias = str
+    OccupationCode: TypeAlias = str
+    DocumentType: TypeAlias = str
+    PreselectOrRejectReason: TypeAlias = str
+    WithdrawReason: TypeAlias = str
+    RejectDocumentReason: TypeAlias = str
+else:  # the reference data's codes as enums in the OpenAPI document (validated here, checked again by use cases)
+    RegionCode = Literal[tuple(_REF.regions)]
+    OccupationCode = Literal[tuple(_REF.occupations)]
+    DocumentType = Literal[tuple(_REF.document_types)]
+    PreselectOrRejectReason = Literal[tuple(dict.fromkeys(_REF.reasons["preselect"] + _REF.reasons["reject"]))]
+    WithdrawReason = Literal[tuple(_REF.reasons["withdraw"])]
+    RejectDocumentReason = Literal[tuple(_REF.reasons["document_reject"])]
+
+KldbCode: TypeAlias = OccupationCode
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 DocumentNumber = Annotated[str, StringConstraints(min_length=5, max_length=20, pattern=r"^[A-Za-z0-9 -]+$")]
 Text = Annotated[str, StringConstraints(max_length=2000)]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")]
 
-
-class Sex(StrEnum):
-    FEMALE = "F"
-    MALE = "M"
-    OTHER = "X"
-
-
-class EducationLevel(StrEnum):
-    """ISCED-based levels."""
-
-    LOWER_SECONDARY = "lower_secondary"
-    UPPER_SECONDARY = "upper_secondary"
-    POST_SECONDARY = "post_secondary"
-    TERTIARY = "tertiary"
-
-
-class ConsentPurpose(StrEnum):
-    PROCESSING = "processing"
-    SHARING_EMPLOYERS = "sharing_employers"
-    STATISTICS = "statistics"
+__all__ = ["ConsentPurpose", "Decision", "Diploma", "EducationLevel", "ReviewDecision", "Sex"]
 
 
 class LanguageSkill(BaseModel):
@@ -68,15 +67,15 @@ class CandidateIn(BaseModel):
     sex: Sex
     nationality: CountryCode = Field(description="ISO 3166-1 alpha-2, e.g. `MA`.")
     country_of_residence: CountryCode
-    region: str = Field(description="Moroccan region code from reference data, e.g. `casablanca-settat`.")
+    region: RegionCode = Field(description="Moroccan region code from reference data, e.g. `casablanca-settat`.")
     city: Name
-    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")]
+    phone: Phone
     email: EmailStr | None = None
     national_id_number: DocumentNumber = Field(description="CNIE number; encrypted at rest, masked in answers.")
     passport_number: DocumentNumber | None = Field(default=None, description="Encrypted at rest, masked in answers.")
     passport_expiry: date | None = None
     education_level: EducationLevel
-    diploma: Literal["BAC", "BAC_PRO", "VOC_DIPLOMA", "OTHER"] | None = None
+    diploma: Diploma | None = None
     languages: list[LanguageSkill] = Field(default_factory=list, max_length=10)
 
 
@@ -115,41 +114,57 @@ class ApplicationCreate(BaseModel):
 
 
 class CandidateUpdate(BaseModel):
-    """Fields of a draft's candidate to change (others stay)."""
+    """Fields of a draft's candidate to change; omitted fields stay. Required fields may not be set to null."""
 
     model_config = ConfigDict(extra="forbid")
 
-    first_name: Name | None = None
-    last_name: Name | None = None
+    first_name: Name | MISSING = MISSING
+    last_name: Name | MISSING = MISSING
     first_name_ar: Name | None = None
     last_name_ar: Name | None = None
-    date_of_birth: date | None = None
-    sex: Sex | None = None
-    nationality: CountryCode | None = None
-    country_of_residence: CountryCode | None = None
-    region: str | None = None
-    city: Name | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")] | None = None
+    date_of_birth: date | MISSING = MISSING
+    sex: Sex | MISSING = MISSING
+    nationality: CountryCode | MISSING = MISSING
+    country_of_residence: CountryCode | MISSING = MISSING
+    region: RegionCode | MISSING = MISSING
+    city: Name | MISSING = MISSING
+    phone: Phone | MISSING = MISSING
     email: EmailStr | None = None
-    passport_number: DocumentNumber | None = None
+    passport_number: DocumentNumber | MISSING = MISSING
     passport_expiry: date | None = None
-    education_level: EducationLevel | None = None
-    diploma: Literal["BAC", "BAC_PRO", "VOC_DIPLOMA", "OTHER"] | None = None
-    languages: list[LanguageSkill] | None = None
+    education_level: EducationLevel | MISSING = MISSING
+    diploma: Diploma | None = None
+    languages: Annotated[list[LanguageSkill], Field(max_length=10)] | MISSING = MISSING
 
 
 class ApplicationUpdate(BaseModel):
-    """Changes to a draft application."""
+    """Changes to a draft application; omitted fields stay."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"occupation_codes": ["25102"]}]})
 
-    candidate: CandidateUpdate | None = None
-    occupation_codes: list[KldbCode] | None = Field(default=None, min_length=1, max_length=3)
-    consents: list[ConsentIn] | None = Field(default=None, max_length=10)
+    candidate: CandidateUpdate | MISSING = MISSING
+    occupation_codes: Annotated[list[KldbCode], Field(min_length=1, max_length=3)] | MISSING = MISSING
+    consents: Annotated[list[ConsentIn], Field(max_length=10)] | MISSING = MISSING
+
+
+class CandidateSummary(BaseModel):
+    """The de-identified candidate that operators, analysts and services see: no names, contact or ID numbers."""
+
+    id: uuid.UUID
+    sex: str
+    birth_year: int
+    nationality: str
+    country_of_residence: str
+    region: str
+    education_level: str
+    diploma: str | None
+    languages: list[dict[str, str]]
+    consents: dict[str, bool] = Field(description="Latest consent per purpose.")
+    erased: bool
 
 
 class CandidatePublic(BaseModel):
-    """The candidate as the API shows it: ID numbers masked unless revealed to a case officer."""
+    """The candidate as case officers see it: ID numbers masked unless revealed."""
 
     id: uuid.UUID
     first_name: str | None
@@ -195,13 +210,15 @@ class ApplicationPublic(BaseModel):
     eligibility: list[RuleResultPublic]
     review_flags: list[str] = Field(description="Reasons for a manual look, e.g. `possible_duplicate_name_dob`.")
     decision_reason_code: str | None
-    decision_note: str | None
+    decision_note: str | None = Field(description="Free text; case officers only (null for other roles).")
     preselected_occupation: str | None
     submitted_at: datetime | None
     decided_at: datetime | None
     created_at: datetime | None
     updated_at: datetime | None
-    candidate: CandidatePublic | None = None
+    candidate: CandidatePublic | CandidateSummary | None = Field(
+        default=None, description="Case officers get the identity block; other roles the de-identified summary."
+    )
 
 
 class ApplicationPage(BaseModel):
@@ -209,11 +226,6 @@ class ApplicationPage(BaseModel):
 
     items: list[ApplicationPublic]
     next_cursor: str | None
-
-
-class Decision(StrEnum):
-    PRESELECT = "preselect"
-    REJECT = "reject"
 
 
 class DecisionCreate(BaseModel):
@@ -234,8 +246,10 @@ class DecisionCreate(BaseModel):
     )
 
     decision: Decision
-    reason_code: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,40}$")]
-    note: Text | None = None
+    reason_code: PreselectOrRejectReason = Field(
+        description="A pre-selection or a rejection reason, matching `decision`."
+    )
+    note: Text | None = Field(default=None, description="Free text for case officers; erased with the candidate.")
     occupation_code: KldbCode | None = Field(default=None, description="Required to pre-select.")
 
 
@@ -244,8 +258,8 @@ class WithdrawalCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason_code": "OTHER_OFFER"}]})
 
-    reason_code: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,40}$")]
-    note: Text | None = None
+    reason_code: WithdrawReason
+    note: Text | None = Field(default=None, description="Free text for case officers; erased with the candidate.")
 
 
 class DocumentPublic(BaseModel):
@@ -256,7 +270,7 @@ class DocumentPublic(BaseModel):
     filename: str | None
     content_type: str
     size_bytes: int
-    sha256: str
+    sha256: str | None = Field(description="Of the clear content; null after erasure.")
     reject_reason_code: str | None
     reject_note: str | None
     reviewed_at: datetime | None
@@ -284,9 +298,9 @@ class DocumentReview(BaseModel):
         json_schema_extra={"examples": [{"decision": "reject", "reason_code": "ILLEGIBLE", "note": "Scan too dark"}]},
     )
 
-    decision: Literal["verify", "reject"]
-    reason_code: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,40}$")] | None = None
-    note: Text | None = None
+    decision: ReviewDecision
+    reason_code: RejectDocumentReason | None = Field(default=None, description="Required to reject.")
+    note: Text | None = Field(default=None, description="Free text; erased with the candidate.")
 
 
 class HistoryEntry(BaseModel):

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from services.common.audit import AuditRecord
-from services.common.idempotency import IdempotencyRecord
-from services.common.inbox import InboxRecord
-from services.common.outbox import OutboxRecord
-
-UUID = postgresql.UUID(as_uuid=True)
-
-
-def _col(type_: Any, nullable: bool = True, **kw: Any) -> Any:
-    return sa.Column(type_, nullable=nullable, **kw)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _created() -> Any:
-    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+from services.common.tables import (
+    UUID,
+    AuditRecord,
+    IdempotencyRecord,
+    InboxRecord,
+    OutboxRecord,
+)
+from services.common.tables import col as _col
+from services.common.tables import created_at as _created
+from services.common.tables import updated_at as _updated
 
 
 class CandidateRecord(SQLModel, table=True):
@@ -119,16 +111,11 @@ class ApplicationRecord(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
     decided_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=_created())
-    updated_at: datetime | None = Field(
-        default=None,
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, default=_now, onupdate=_now, server_default=sa.func.now()
-        ),
-    )
+    updated_at: datetime | None = Field(default=None, sa_column=_updated())
 
 
 class DocumentRecord(SQLModel, table=True):
-    """An uploaded document: content in storage under its SHA-256, metadata and review status here."""
+    """An uploaded document: its content encrypted with the candidate's data key in storage, metadata here."""
 
     __tablename__ = "document"
 
@@ -141,7 +128,7 @@ class DocumentRecord(SQLModel, table=True):
     filename: str | None = Field(default=None, sa_column=_col(sa.Text))
     content_type: str = Field(sa_column=_col(sa.Text, nullable=False))
     size_bytes: int = Field(sa_column=_col(sa.BigInteger, nullable=False))
-    sha256: str = Field(sa_column=_col(sa.Text, nullable=False))
+    sha256: str | None = Field(default=None, sa_column=_col(sa.Text), description="Of the clear content.")
     storage_key: str | None = Field(default=None, sa_column=_col(sa.Text))
     reject_reason_code: str | None = Field(default=None, sa_column=_col(sa.Text))
     reject_note: str | None = Field(default=None, sa_column=_col(sa.Text))
@@ -150,9 +137,22 @@ class DocumentRecord(SQLModel, table=True):
     uploaded_at: datetime | None = Field(default=None, sa_column=_created())
 
 
+class BlobDeletionRecord(SQLModel, table=True):
+    """A stored file to delete (after erasure); a background job retries until the storage confirms."""
+
+    __tablename__ = "blob_deletion"
+
+    storage_key: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
+    requested_at: datetime | None = Field(default=None, sa_column=_created())
+    attempts: int = Field(default=0, sa_column=_col(sa.Integer, nullable=False, server_default="0"))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_created())
+    last_error: str | None = Field(default=None, sa_column=_col(sa.Text))
+
+
 __all__ = [
     "ApplicationRecord",
     "AuditRecord",
+    "BlobDeletionRecord",
     "CandidateKeyRecord",
     "CandidateRecord",
     "ConsentRecord",

@@ -27,6 +27,7 @@ from contracts.base import Event
 from contracts.catalog import UnknownEventType
 from contracts.envelope import Envelope, EnvelopeError, KafkaRecord, from_kafka
 from contracts.topics import dead_letter_topic
+from services.common import metrics
 from services.common.db import SessionFactory
 from services.common.inbox import claim_many
 from services.common.kafka import idempotent_producer, manual_commit_consumer
@@ -111,11 +112,25 @@ class EventConsumer:
                 for tp, next_offset in zip(batches, done, strict=True):
                     if next_offset is not None:
                         await self.commit(tp, next_offset)
+                await self._observe(batches)
         finally:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
             with contextlib.suppress(Exception):
                 await self._producer.stop()
+
+    async def _observe(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        """Processed records and lag per partition (end of the partition minus our position)."""
+        assert self._consumer is not None
+        for tp, records in batches.items():
+            metrics.CONSUMER_PROCESSED.labels(self.group, tp.topic).inc(len(records))
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue
+            with contextlib.suppress(Exception):
+                position = await asyncio.wait_for(self._consumer.position(tp), 1)
+                metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(max(0, highwater - position))
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> int | None:
         """Apply one partition's records in order; returns the offset to commit next (None: nothing done)."""
@@ -231,6 +246,7 @@ class EventConsumer:
                     await self.dead_letter(record, exc, attempts=attempt)
                     return
                 self.stats.retries += 1
+                metrics.CONSUMER_RETRIES.labels(self.group, record.topic).inc()
                 log.warning("retrying %s (attempt %d): %s", envelope.id, attempt, self.stats.last_error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff_s)
@@ -268,6 +284,7 @@ class EventConsumer:
             dead_letter_topic(record.topic, self.group), value=record.value, key=record.key, headers=headers
         )
         self.stats.dead_lettered += 1
+        metrics.DEAD_LETTERS.labels(self.group, record.topic, type(exc).__name__).inc()
         log.error(
             "dead-lettered %s/%d@%d after %d attempt(s): %s",
             record.topic,

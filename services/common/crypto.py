@@ -22,10 +22,12 @@ class KeyDestroyed(Exception):
 
 
 def decode_key(value: str) -> bytes:
-    """A 32-byte key from its base64 form (what settings hold)."""
+    """A 32-byte key from its base64 form (what settings hold); refuses keys with next to no entropy."""
     raw = base64.b64decode(value, validate=True)
     if len(raw) != 32:
         raise ValueError("a key must be 32 bytes, base64-encoded")
+    if len(set(raw)) < 8:
+        raise ValueError("the key is weak (too few distinct bytes, e.g. all zeros); generate a random one")
     return raw
 
 
@@ -52,13 +54,22 @@ class KeyWrapper:
         return self._aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject_id.encode())
 
 
-def encrypt_field(data_key: bytes, subject_id: str, field: str, value: str) -> bytes:
+def encrypt_bytes(data_key: bytes, subject_id: str, field: str, value: bytes) -> bytes:
+    """`nonce || AES-256-GCM(value)` bound to the subject and field (a file, a stored answer)."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(data_key).encrypt(nonce, value.encode(), f"{subject_id}:{field}".encode())
+    return nonce + AESGCM(data_key).encrypt(nonce, value, f"{subject_id}:{field}".encode())
+
+
+def decrypt_bytes(data_key: bytes, subject_id: str, field: str, blob: bytes) -> bytes:
+    return AESGCM(data_key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], f"{subject_id}:{field}".encode())
+
+
+def encrypt_field(data_key: bytes, subject_id: str, field: str, value: str) -> bytes:
+    return encrypt_bytes(data_key, subject_id, field, value.encode())
 
 
 def decrypt_field(data_key: bytes, subject_id: str, field: str, blob: bytes) -> str:
-    return AESGCM(data_key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], f"{subject_id}:{field}".encode()).decode()
+    return decrypt_bytes(data_key, subject_id, field, blob).decode()
 
 
 def keyed_hash(hash_key: bytes, purpose: str, value: str) -> str:

@@ -1,44 +1,87 @@
-"""Async SQLAlchemy engine and sessions over asyncpg."""
+"""Async SQLAlchemy engine and sessions over asyncpg, and the request's ambient transaction.
+
+An idempotent request runs in one transaction that also stores its answer (services.common.idempotency).
+While it runs, `transaction()` and `sessions()` hand the use case that request's session (a SAVEPOINT for
+each `transaction()`), so the effect, its outbox rows and the stored answer commit together or not at all.
+Outside such a request they open sessions of their own, as usual.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.settings import ServiceSettings
+from services.common.tables import plumbing_tables
 
-SessionFactory = async_sessionmaker[AsyncSession]
+__all__ = ["SessionFactory", "ambient_session", "create_engine", "plumbing_tables", "session_factory", "transaction"]
+
+_ambient: ContextVar[AsyncSession | None] = ContextVar("thamm_ambient_session", default=None)
 
 
-def create_engine(settings: ServiceSettings) -> AsyncEngine:
-    """One engine per process, pool sized by settings."""
+class _Borrowed:
+    """The ambient session, lent to a `with` block without closing it at the end."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> AsyncSession:
+        return self.session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class SessionFactory(async_sessionmaker[AsyncSession]):
+    """Opens sessions; inside an idempotent request, lends that request's session instead."""
+
+    def __call__(self, **kw: Any) -> Any:
+        ambient = _ambient.get()
+        if ambient is not None and not kw:
+            return _Borrowed(ambient)
+        return super().__call__(**kw)
+
+
+def create_engine(settings: ServiceSettings, *, url: str | None = None) -> AsyncEngine:
+    """One engine per process, pool sized by settings; statement parameters never reach logs or errors."""
     return create_async_engine(
-        settings.database_url,
+        url or settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
+        hide_parameters=True,
     )
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return SessionFactory(engine, class_=AsyncSession, expire_on_commit=False)
 
 
 @asynccontextmanager
-async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session inside one transaction: committed on success, rolled back on error."""
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session inside one transaction: committed on success, rolled back on error.
+
+    Inside an idempotent request it is a savepoint of the request's transaction, committed with it.
+    """
+    ambient = _ambient.get()
+    if ambient is not None:
+        async with ambient.begin_nested():
+            yield ambient
+        return
     async with sessions() as session, session.begin():
         yield session
 
 
-def plumbing_tables() -> list[sa.Table]:
-    """The outbox and inbox tables, for databases built without migrations (tests, benchmarks)."""
-    import services.common.inbox
-    import services.common.outbox  # noqa: F401  (register the tables)
-
-    return [SQLModel.metadata.tables["outbox"], SQLModel.metadata.tables["inbox"]]
+@asynccontextmanager
+async def ambient_session(session: AsyncSession) -> AsyncIterator[None]:
+    """Make `session` the one use cases use for the block's duration (the idempotency layer's transaction)."""
+    token = _ambient.set(session)
+    try:
+        yield
+    finally:
+        _ambient.reset(token)

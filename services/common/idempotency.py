@@ -1,194 +1,190 @@
-"""`Idempotency-Key` on every POST: a retried request gets the first answer instead of a second effect.
+"""`Idempotency-Key` on POST: a retried request gets the first answer instead of a second effect.
 
-Keys are scoped by caller (token subject), method and path, kept 24 hours, and bound to a hash of the
-request: the same key with a different request is refused (422); a key whose first request is still
-running answers 409 with Retry-After. Only answers below 500 are kept, so a failed request may be retried.
+It runs only after the caller is authenticated and authorised (see `services.common.app.ServiceRoute`):
+- keys are scoped by the verified caller (issuer and subject), the method and the path;
+- the same key with a different request (method, path, query, content type, body) is a 422;
+- the claim of a key, the use case's effects and the stored answer are one database transaction, so a
+  crash leaves no half-done key: it rolls back whole and a retry runs again;
+- a concurrent request with the same key waits up to LOCK_WAIT for the first to finish and then replays
+  its answer, or answers 409 with Retry-After if it is still running;
+- only final answers are stored (2xx and 4xx other than 401, 403, 408, 429); a 5xx stores nothing;
+- answers are kept 24 hours and erased with the personal data of the candidate they concern
+  (`concerns(candidate_id)` tags the request; `forget_subject` deletes them).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import random
-from datetime import datetime
+import re
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
-import jwt
 import sqlalchemy as sa
+from fastapi import Request, Response
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
-from sqlmodel import Field, SQLModel
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.problems import PROBLEM_BASE, PROBLEM_JSON
+from services.common.auth import Principal
+from services.common.db import ambient_session
+from services.common.problems import Problem
+from services.common.tables import IdempotencyRecord
 
-HEADER = b"idempotency-key"
+HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 RETENTION = "24 hours"
+LOCK_WAIT = "5s"
+NOT_STORED = frozenset({401, 403, 408, 429})
+KEPT_HEADERS = frozenset({"content-type", "location", "cache-control"})
+
+#: The OpenAPI description of the header, shared by every operation that honours it.
+IDEMPOTENCY_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+            "description": (
+                "Retry safely: the same key from the same caller on the same path returns the first final "
+                "answer for 24 hours (header `Idempotent-Replayed: true`). Printable ASCII, 1-255 characters. "
+                "Reused with a different request: 422. First request still running: 409 with Retry-After."
+            ),
+        }
+    ]
+}
+
+_subject: ContextVar[str | None] = ContextVar("thamm_idempotency_subject", default=None)
+_table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
 
-class IdempotencyRecord(SQLModel, table=True):
-    """The first answer to an idempotent request."""
+def concerns(subject_id: object) -> None:
+    """Tag the current idempotent request as concerning this data subject (so erasure finds its answer)."""
+    _subject.set(str(subject_id))
 
-    __tablename__ = "idempotency_key"
 
-    scope: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
-    key: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
-    request_hash: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    status_code: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
-    response_headers: list[list[str]] | None = Field(default=None, sa_column=sa.Column(postgresql.JSONB))
-    response_body: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
-    created_at: datetime | None = Field(
-        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+async def forget_subject(session: AsyncSession, subject_id: object) -> int:
+    """Delete every stored answer that concerns the data subject; returns how many."""
+    result: Any = await (await session.connection()).execute(
+        sa.delete(_table).where(_table.c.subject_id == str(subject_id))
     )
+    return int(result.rowcount or 0)
 
 
-def _subject(headers: dict[bytes, bytes]) -> str:
-    """The token's subject, read without verification: it only scopes keys, the route still authenticates."""
-    auth = headers.get(b"authorization", b"").decode("latin-1")
-    if not auth.lower().startswith("bearer "):
-        return "anonymous"
+def _problem(status: int, type_: str, title: str, detail: str, headers: dict[str, str] | None = None) -> Problem:
+    return Problem(status, type_, title, detail, headers)
+
+
+def _key(request: Request) -> str:
+    key = request.headers[HEADER].strip()
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise _problem(
+            400,
+            "invalid-idempotency-key",
+            "Invalid Idempotency-Key",
+            f"1 to {MAX_KEY_LENGTH} printable ASCII characters",
+        )
+    return key
+
+
+async def _digest(request: Request) -> str:
+    body = await request.body()
+    parts = [request.method, request.url.path, request.url.query, request.headers.get("content-type", "")]
+    return hashlib.sha256("\n".join(parts).encode() + b"\n" + body).hexdigest()
+
+
+def _replay(row: Any, digest: str) -> Response:
+    if row.request_hash != digest:
+        raise _problem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "this key was used for a different request; use a new key per request",
+        )
+    headers = {k: v for k, v in row.response_headers}
+    headers["Idempotent-Replayed"] = "true"
+    return Response(content=row.response_body, status_code=row.status_code, headers=headers)
+
+
+async def _claim(session: AsyncSession, scope: str, key: str, digest: str) -> Any | None:
+    """Claim the key in this transaction; returns the stored row if another request already finished it."""
+    conn = await session.connection()
+    await conn.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+    if random.random() < 0.002:
+        await conn.execute(
+            sa.delete(_table).where(_table.c.created_at < sa.func.now() - sa.text(f"interval '{RETENTION}'"))
+        )
     try:
-        return str(jwt.decode(auth[7:], options={"verify_signature": False}).get("sub", "anonymous"))
-    except jwt.PyJWTError:
-        return "anonymous"
-
-
-async def _problem(
-    send: Send, status: int, type_: str, title: str, detail: str, extra: list[tuple[bytes, bytes]]
-) -> None:
-    body = json.dumps({"type": PROBLEM_BASE + type_, "title": title, "status": status, "detail": detail}).encode()
-    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-class IdempotencyMiddleware:
-    """ASGI middleware; needs `app.state.sessions` (the service's database) at request time."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        raw_key = headers.get(HEADER)
-        if raw_key is None:
-            await self.app(scope, receive, send)
-            return
-        key = raw_key.decode("latin-1").strip()
-        if not key or len(key) > MAX_KEY_LENGTH:
-            await _problem(
-                send,
-                400,
-                "invalid-idempotency-key",
-                "Invalid Idempotency-Key",
-                f"the key must be 1 to {MAX_KEY_LENGTH} characters",
-                [],
-            )
-            return
-        body, more = bytearray(), True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        digest = hashlib.sha256(
-            b"\n".join(
-                [scope["path"].encode(), scope.get("query_string", b""), headers.get(b"content-type", b""), bytes(body)]
-            )
-        ).hexdigest()
-        scope_key = f"{_subject(headers)} POST {scope['path']}"
-        sessions = scope["app"].state.sessions
-        table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-        async with sessions() as session, session.begin():
-            if random.random() < 0.005:
-                await session.exec(
-                    sa.delete(table).where(table.c.created_at < sa.func.now() - sa.text(f"interval '{RETENTION}'"))
-                )
-            inserted = await session.exec(
-                postgresql.insert(table)
-                .values(scope=scope_key, key=key, request_hash=digest)
-                .on_conflict_do_nothing()
-                .returning(table.c.key)
-            )
-            fresh = inserted.first() is not None
-            existing = (
-                None
-                if fresh
-                else (
-                    await session.exec(sa.select(table).where(table.c.scope == scope_key, table.c.key == key))
-                ).first()
-            )
-        if existing is not None:
-            await self._answer_existing(existing, digest, send)
-            return
-        await self._run_and_store(scope, bytes(body), send, sessions, scope_key, key)
-
-    async def _answer_existing(self, row: Any, digest: str, send: Send) -> None:
-        if row.request_hash != digest:
-            await _problem(
-                send,
-                422,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "this key was used for a different request; use a new key per request",
-                [],
-            )
-        elif row.status_code is None:
-            await _problem(
-                send,
+        inserted = await conn.execute(
+            postgresql.insert(_table)
+            .values(scope=scope, key=key, request_hash=digest, status_code=0, response_headers=[], response_body=b"")
+            .on_conflict_do_nothing()
+            .returning(_table.c.key)
+        )
+    except sa_exc.DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03" or "LockNotAvailable" in type(exc.orig).__name__:
+            raise _problem(
                 409,
                 "request-in-progress",
                 "Request in progress",
                 "the first request with this key has not finished; retry shortly",
-                [(b"retry-after", b"1")],
-            )
-        else:
-            stored = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in row.response_headers or []]
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": row.status_code,
-                    "headers": [*stored, (b"idempotent-replayed", b"true")],
-                }
-            )
-            await send({"type": "http.response.body", "body": row.response_body or b""})
+                {"Retry-After": "1"},
+            ) from None
+        raise
+    await conn.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+    if inserted.first() is not None:
+        return None
+    return (await conn.execute(sa.select(_table).where(_table.c.scope == scope, _table.c.key == key))).first()
 
-    async def _run_and_store(
-        self, scope: Scope, body: bytes, send: Send, sessions: Any, scope_key: str, key: str
-    ) -> None:
-        sent_body = False
 
-        async def replay_receive() -> Message:
-            nonlocal sent_body
-            if sent_body:
-                return {"type": "http.disconnect"}
-            sent_body = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        status, headers, chunks = 500, [], []
-
-        async def capture(message: Message) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in message.get("headers", [])]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+async def run_idempotent(
+    request: Request,
+    principal: Principal,
+    handler: Callable[[Request], Awaitable[Response]],
+    render_error: Callable[[Request, Exception], Awaitable[Response]],
+) -> Response:
+    """Run an authorised POST that carries an Idempotency-Key, or replay its stored answer."""
+    key = _key(request)
+    digest = await _digest(request)
+    scope = f"{principal.identity}|{request.method} {request.url.path}"
+    sessions = request.app.state.sessions
+    async with async_sessionmaker.__call__(sessions) as session:  # a session of its own, never a lent one
+        transaction = await session.begin()
         try:
-            await self.app(scope, replay_receive, capture)
-        finally:
-            async with sessions() as session, session.begin():
-                where = (table.c.scope == scope_key) & (table.c.key == key)
-                if status < 500:
-                    await session.exec(
-                        sa.update(table)
-                        .where(where)
-                        .values(status_code=status, response_headers=headers, response_body=b"".join(chunks))
-                    )
-                else:
-                    await session.exec(sa.delete(table).where(where))
+            existing = await _claim(session, scope, key, digest)
+            if existing is not None:
+                await transaction.rollback()
+                return _replay(existing, digest)
+            subject = _subject.set(None)
+            try:
+                async with ambient_session(session):
+                    try:
+                        response = await handler(request)
+                    except Exception as exc:  # a problem the app maps to an answer: store it like any other
+                        response = await render_error(request, exc)
+                subject_id = _subject.get()
+            finally:
+                _subject.reset(subject)
+            if response.status_code >= 500 or response.status_code in NOT_STORED:
+                await transaction.rollback()
+                return response
+            await (await session.connection()).execute(
+                sa.update(_table)
+                .where(_table.c.scope == scope, _table.c.key == key)
+                .values(
+                    status_code=response.status_code,
+                    response_headers=[[k, v] for k, v in response.headers.items() if k in KEPT_HEADERS],
+                    response_body=bytes(getattr(response, "body", b"")),
+                    subject_id=subject_id,
+                )
+            )
+            await transaction.commit()
+            return response
+        except BaseException:
+            if transaction.is_active:
+                await transaction.rollback()
+            raise

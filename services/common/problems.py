@@ -1,20 +1,39 @@
-"""RFC 9457 problem details for every error a service returns; never a stack trace."""
+"""RFC 9457 problem details for every error a service returns; never a stack trace.
+
+One handler each for: domain errors (by kind), `Problem`, request validation, HTTP errors (405 keeps its
+`Allow`, 413 from the body limit), an unreachable database (503 with Retry-After), a unique violation that
+a race let through (409), and anything unexpected (500 without internals).
+"""
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.errors import DomainError, ErrorKind, Invalid, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://thamm.example/problems/"
+DB_RETRY_AFTER_S = 5
 
 log = logging.getLogger("thamm.problems")
+
+KIND_STATUS = {
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.INVALID: 422,
+    ErrorKind.GONE: 410,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.UNSUPPORTED: 415,
+}
 
 
 class ProblemDetails(BaseModel):
@@ -28,18 +47,21 @@ class ProblemDetails(BaseModel):
     errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field errors: pointer and detail.")
 
 
-def _doc(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem answer."""
     return {"model": ProblemDetails, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
-#: Error answers every route may give, for the OpenAPI document.
+#: Error answers every authenticated route may give, for the OpenAPI document.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _doc("Malformed request"),
-    401: _doc("Missing or invalid bearer token (see WWW-Authenticate)"),
-    403: _doc("The token lacks a role this needs"),
-    404: _doc("No such resource"),
-    409: _doc("Conflict with the resource's state"),
-    422: _doc("Invalid fields; `errors` points at each"),
+    400: problem_doc("Malformed request (e.g. a bad cursor or Idempotency-Key)"),
+    401: problem_doc("Missing or invalid bearer token (see WWW-Authenticate)"),
+    403: problem_doc("The token lacks a role this needs"),
+    404: problem_doc("No such resource"),
+    409: problem_doc("Conflict with the resource's state, or the same Idempotency-Key still in progress"),
+    413: problem_doc("Request body larger than this operation accepts"),
+    422: problem_doc("Invalid fields (`errors` points at each), or an Idempotency-Key reused for another request"),
+    503: problem_doc("The service's database is unreachable; retry after `Retry-After` seconds"),
 }
 
 
@@ -59,6 +81,16 @@ class Problem(Exception):
         self.status, self.type, self.title, self.detail = status, type_, title, detail
         self.headers = headers or {}
         self.extensions = extensions
+
+
+def invalid(pointer: str, detail: str) -> Invalid:
+    """A 422 for one field, pointed at with a JSON pointer (`#/candidate/region`)."""
+    return Invalid(pointer, detail)
+
+
+def not_found(kind: str, id_: object) -> NotFound:
+    """A 404 for a resource of this kind."""
+    return NotFound(kind, id_)
 
 
 def problem_response(
@@ -90,8 +122,53 @@ def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
     return prefix + "".join(f"/{p}" for p in rest) if rest else prefix
 
 
+def _is_unique_violation(exc: sa_exc.IntegrityError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UniqueViolation" in type(exc.orig).__name__
+
+
+#: Failures that mean "the database is not there right now", not "this request is wrong".
+DB_UNAVAILABLE: tuple[type[BaseException], ...] = (ConnectionError, OSError, TimeoutError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for errors raised because PostgreSQL cannot be reached or is shutting down."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        name = type(current).__name__
+        if isinstance(current, DB_UNAVAILABLE) or name in (
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "AdminShutdownError",
+            "InterfaceError",
+            "TooManyConnectionsError",
+        ):
+            return True
+        current = current.__cause__ or current.__context__ or getattr(current, "orig", None)
+    return False
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (Starlette's own Allow names only the first route's)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\x00"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Map validation errors, HTTP errors, Problems and anything unexpected to problem+json."""
+    """Map domain errors, validation errors, HTTP errors, Problems and anything unexpected to problem+json."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(request, KIND_STATUS[exc.kind], exc.code, exc.title, exc.detail, **exc.extensions)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -100,11 +177,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {
-                "pointer": _pointer(err.get("loc", ())),
-                "detail": err.get("msg", "invalid"),
-                "code": err.get("type"),
-            }
+            {"pointer": _pointer(err.get("loc", ())), "detail": err.get("msg", "invalid"), "code": err.get("type")}
             for err in exc.errors()
         ]
         return problem_response(
@@ -118,15 +191,35 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        from http import HTTPStatus
-
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(request, exc.status_code, "about:blank", title, detail, dict(exc.headers or {}))
+        type_ = "payload-too-large" if exc.status_code == 413 else "about:blank"
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return problem_response(request, exc.status_code, type_, title, detail, headers)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity(request: Request, exc: sa_exc.IntegrityError) -> JSONResponse:
+        if _is_unique_violation(exc):
+            return problem_response(
+                request, 409, "conflict", "Conflict", "a concurrent request created the same resource first"
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+            return problem_response(
+                request,
+                503,
+                "database-unavailable",
+                "Service Unavailable",
+                "the service's database cannot be reached; retry shortly",
+                {"Retry-After": str(DB_RETRY_AFTER_S)},
+            )
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return problem_response(
             request,
             500,

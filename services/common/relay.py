@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 
 from contracts.envelope import Envelope, to_kafka
+from services.common import metrics
 from services.common.kafka import idempotent_producer
 from services.common.outbox import NOTIFY_CHANNEL
 from services.common.settings import ServiceSettings
@@ -104,12 +105,22 @@ class OutboxRelay:
                 self.stats.failures += 1
                 await self._sleep(1.0)
                 continue
+            metrics.OUTBOX_PUBLISHED.labels(self.settings.service_name).inc(count)
+            await self._gauges(conn)
             now = datetime.now(UTC)
             if now - last_purge > timedelta(minutes=10):
                 await self.purge(conn)
                 last_purge = now
             if count < self.settings.relay_batch_size:
                 await self._sleep(self.settings.relay_poll_interval_s)
+
+    async def _gauges(self, conn: asyncpg.Connection) -> None:
+        backlog, age = await conn.fetchrow(
+            "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
+            "FROM outbox WHERE published_at IS NULL"
+        )
+        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.settings.service_name).set(age)
 
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
         """Publish up to one batch of pending rows in position order; returns how many were acknowledged."""
@@ -186,6 +197,7 @@ async def run_relay(settings: ServiceSettings) -> None:
     """Run a relay until SIGTERM/SIGINT."""
     import signal
 
+    metrics.serve_metrics(settings.metrics_port, settings.http_host)
     relay = OutboxRelay(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -18,14 +18,26 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="THAMM_", frozen=True, extra="ignore")
 
     service_name: str = "thamm"
+    environment: Literal["local", "production"] = Field(
+        default="local",
+        description="`production` requires explicit token issuers and audience and refuses local shortcuts.",
+    )
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:55432/postgres",
-        description="SQLAlchemy URL of the service's own database (postgresql+asyncpg://...).",
+        description="SQLAlchemy URL of the service's own database, as its runtime role (postgresql+asyncpg://...).",
+    )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="URL as the role that owns the schema; used only by `migrate` (default: database_url).",
     )
     database_pool_size: int = 10
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    metrics_port: int | None = Field(
+        default=None, description="Port of /metrics for processes without an HTTP API (relay, consumers)."
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest request body accepted (413 above).")
     otel_exporter: Literal["none", "console", "otlp"] = Field(
         default="none",
         description="Where spans go: nowhere (default), the console, or an OTLP/HTTP endpoint.",
@@ -35,26 +47,61 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1)
     outbox_retention_hours: float = Field(default=168, gt=0, description="Published outbox rows kept this long.")
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries per message before the dead-letter topic.")
-    auth_issuer: str = Field(default="thamm-dev", description="Expected `iss` of access tokens.")
-    auth_audience: str = Field(default="thamm", description="Expected `aud` of access tokens.")
-    auth_public_key_file: Path | None = Field(default=None, description="PEM public key verifying tokens.")
-    auth_jwks_url: str | None = Field(default=None, description="JWKS URL of the token issuer (instead of a PEM).")
+    auth_issuer: str = Field(default="thamm-dev", description="Expected `iss` of people's access tokens.")
+    auth_audience: str = Field(default="thamm", description="Expected `aud` of every access token.")
+    auth_public_key_file: Path | None = Field(default=None, description="PEM public key verifying people's tokens.")
+    auth_jwks_url: str | None = Field(default=None, description="JWKS URL of the people's token issuer.")
+    auth_service_issuer: str = Field(default="thamm-services-dev", description="Expected `iss` of service tokens.")
+    auth_service_public_key_file: Path | None = Field(
+        default=None, description="PEM public key verifying service tokens (its own key pair, not people's)."
+    )
+    auth_max_token_lifetime_s: int = Field(default=12 * 3600, gt=0, description="Longest `exp - iat` accepted.")
+
+    @model_validator(mode="after")
+    def _explicit_in_production(self) -> Self:
+        if self.environment == "production":
+            missing = [n for n in ("auth_issuer", "auth_audience") if n not in self.model_fields_set]
+            if missing:
+                raise ValueError(f"set {', '.join(missing)} explicitly in production")
+        return self
 
     def token_verifier(self) -> TokenVerifier:
         """The verifier for this service's API; refuses to start without a key source."""
-        from services.common.auth import TokenVerifier
+        from services.common.auth import PEOPLE_ROLES, Role, TokenVerifier, TrustedIssuer
 
         if not self.auth_jwks_url and not self.auth_public_key_file:
             raise ValueError("set AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE (with the service's env prefix)")
-        pem = self.auth_public_key_file.read_text() if self.auth_public_key_file else None
-        return TokenVerifier(
-            issuer=self.auth_issuer, audience=self.auth_audience, public_key_pem=pem, jwks_url=self.auth_jwks_url
-        )
+        if self.auth_service_issuer == self.auth_issuer:
+            raise ValueError("service tokens need their own issuer (AUTH_SERVICE_ISSUER)")
+        issuers = [
+            TrustedIssuer(
+                issuer=self.auth_issuer,
+                audience=self.auth_audience,
+                allowed_roles=PEOPLE_ROLES,
+                public_key_pem=self.auth_public_key_file.read_text() if self.auth_public_key_file else None,
+                jwks_url=self.auth_jwks_url,
+            )
+        ]
+        if self.auth_service_public_key_file:
+            issuers.append(
+                TrustedIssuer(
+                    issuer=self.auth_service_issuer,
+                    audience=self.auth_audience,
+                    allowed_roles=frozenset({Role.SERVICE}),
+                    public_key_pem=self.auth_service_public_key_file.read_text(),
+                )
+            )
+        return TokenVerifier(issuers, max_lifetime_s=self.auth_max_token_lifetime_s)
 
     @property
     def asyncpg_dsn(self) -> str:
         """The database URL in the plain form asyncpg accepts."""
         return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+    @property
+    def owner_database_url(self) -> str:
+        """The URL migrations run with."""
+        return self.migration_database_url or self.database_url
 
 
 #: Values that must never be used as secrets.

@@ -15,11 +15,14 @@ from services.common.settings import ServiceSettings
 _configured = False
 
 
-def setup_telemetry(settings: ServiceSettings, *, exporter: SpanExporter | None = None) -> None:
-    """Install the tracer provider for this process; off unless settings or a test ask for an exporter."""
+def setup_telemetry(settings: ServiceSettings, *, exporter: SpanExporter | None = None) -> bool:
+    """Install the tracer provider for this process; off unless settings or a test ask for an exporter.
+
+    Returns whether tracing is on, so callers add instrumentation only then.
+    """
     global _configured
     if _configured:
-        return
+        return True
     if exporter is None:
         if settings.otel_exporter == "console":
             exporter = ConsoleSpanExporter()
@@ -29,11 +32,12 @@ def setup_telemetry(settings: ServiceSettings, *, exporter: SpanExporter | None 
             endpoint = (settings.otel_endpoint or "http://127.0.0.1:4318").rstrip("/") + "/v1/traces"
             exporter = OTLPSpanExporter(endpoint=endpoint)
     if exporter is None:
-        return
+        return False
     provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     _configured = True
+    return True
 
 
 def tracer(name: str) -> trace.Tracer:

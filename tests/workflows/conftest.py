@@ -1,41 +1,13 @@
-"""Workflow tests on Temporal's time-skipping test server, with activities replaced by recording fakes."""
+"""Fixtures of the workflow tests: time-skipping servers and a running journey."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest_asyncio
-from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from contracts.base import Event
-from contracts.catalog import CATALOG
-from contracts.journey import JourneyFact, JourneyInput, JourneyParameters, journey_workflow_id
-from deploy.local.infra import temporal_test_server
-from deploy.provision import add_search_attributes
-from tests.factories import sample_event
-from workflows.journey import ApprenticeJourneyWorkflow
-from workflows.stubs import FakeServices
-from workflows.worker import WORKFLOWS
-
-
-async def start_time_env() -> WorkflowEnvironment:
-    """A time-skipping test server with the journey's search attributes registered."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=temporal_test_server()
-    )
-    await add_search_attributes(env.client)
-    return env
+from tests.support.journey import Journey, running_journey, start_time_env
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -55,83 +27,6 @@ async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
-
-
-@dataclass
-class Journey:
-    """One candidate's journey under test, with helpers to send facts as the bridge would."""
-
-    client: Client
-    env: WorkflowEnvironment
-    candidate_id: uuid.UUID
-    handle: WorkflowHandle[Any, Any]
-    services: FakeServices
-
-    async def send(self, type_: str, **data: Any) -> None:
-        await self.handle.signal(ApprenticeJourneyWorkflow.fact, fact(type_, self.candidate_id, **data))
-
-    async def stage(self) -> str:
-        return str(await self.handle.query(ApprenticeJourneyWorkflow.stage))
-
-
-def fact(type_: str, candidate_id: uuid.UUID, **data: Any) -> JourneyFact:
-    cls = CATALOG[f"thamm.{type_}.v1"]
-    event: Event = sample_event(
-        cls, **({"candidate_id": candidate_id} if "candidate_id" in cls.model_fields else {}), **data
-    )
-    return JourneyFact(
-        event_id=str(uuid.uuid4()),
-        event_type=cls.TYPE,
-        occurred_at=datetime.now(UTC),
-        data=event.model_dump(mode="json"),
-    )
-
-
-@contextlib.asynccontextmanager
-async def running_journey(env: WorkflowEnvironment) -> AsyncIterator[Journey]:
-    """A fresh candidate's journey on env, with its own worker and fake services."""
-    services = FakeServices()
-    queue = f"journey-test-{uuid.uuid4().hex[:6]}"
-    candidate = uuid.uuid4()
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=services.activities()):
-        handle = await env.client.start_workflow(
-            ApprenticeJourneyWorkflow.run,
-            JourneyInput(
-                candidate_id=candidate,
-                application_id=uuid.uuid4(),
-                region="souss-massa",
-                occupation_codes=["29302"],
-                parameters=JourneyParameters(),
-            ),
-            id=journey_workflow_id(candidate),
-            task_queue=queue,
-            start_signal="fact",
-            start_signal_args=[fact("applications.application_submitted", candidate)],
-        )
-        try:
-            yield Journey(env.client, env, candidate, handle, services)
-            await record_histories(env.client, handle.id, candidate)
-        finally:  # time is shared by the whole test server: leave no timer of this test behind
-            with contextlib.suppress(RPCError):
-                await handle.terminate("test finished")
-
-
-HISTORY_DIR = Path(__file__).parent / "histories"
-
-
-async def record_histories(client: Client, workflow_id: str, candidate: uuid.UUID) -> None:
-    """With THAMM_RECORD_HISTORIES set, keep the histories of the test's workflows for the replay tests."""
-    name = os.environ.get("THAMM_RECORD_HISTORIES_AS")
-    if not os.environ.get("THAMM_RECORD_HISTORIES") or not name:
-        return
-    for prefix, wid in (
-        ("journey", workflow_id),
-        ("visa", f"visa-{candidate}"),
-        ("follow-up", f"follow-up-{candidate}"),
-    ):
-        with contextlib.suppress(RPCError):
-            history = await client.get_workflow_handle(wid).fetch_history()
-            (HISTORY_DIR / f"{prefix}-{name}.json").write_text(history.to_json())
 
 
 @pytest_asyncio.fixture

@@ -13,8 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from contracts.journey import ExtendDeadline, HoldJourney, RerouteJourney, ResumeJourney, WithdrawJourney
 from contracts.journey import JourneyStage as S
-from tests.workflows.conftest import Journey, running_journey
-from tests.workflows.test_journey import to_matching
+from tests.support.journey import Journey, running_journey, to_matching
 from workflows.journey import ApprenticeJourneyWorkflow as W
 
 pytestmark = pytest.mark.integration

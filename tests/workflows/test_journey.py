@@ -8,31 +8,9 @@ from datetime import timedelta
 import pytest
 
 from contracts.journey import JourneyStage as S
-from tests.workflows.conftest import Journey
+from tests.support.journey import EMPLOYER, POSITION, Journey, to_matching, to_visa
 
 pytestmark = pytest.mark.integration
-
-EMPLOYER, POSITION, CONTRACT = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-
-
-async def to_matching(j: Journey) -> None:
-    await j.send("applications.application_preselected", occupation_code="29302")
-    await j.send("training.enrolled", cohort_id="C-2026-01")
-    await j.env.sleep(timedelta(days=150))
-    await j.send("training.exam_passed", level="B1")
-
-
-async def to_visa(j: Journey) -> None:
-    await to_matching(j)
-    await j.send("matching.offer_accepted", employer_id=EMPLOYER, position_id=POSITION)
-    await j.send(
-        "matching.contract_signed",
-        employer_id=EMPLOYER,
-        position_id=POSITION,
-        contract_id=CONTRACT,
-        occupation_code="29302",
-    )
-    await j.send("visa.visa_case_opened", consulate="rabat")
 
 
 async def test_the_whole_three_year_journey(journey: Journey) -> None:

@@ -7,17 +7,28 @@ from typing import Any
 
 from deploy.local.settings import StackSettings
 from services.applications.config import ApplicationsSettings
-from services.common.auth import dev_token, ensure_dev_keys
+from services.common.auth import dev_token, ensure_dev_keys, ensure_service_keys
 from services.common.crypto import new_key_b64
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "applications" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "applications" / "migrations"
+
+
+async def applications_database(stack: StackSettings, prefix: str = "apps") -> str:
+    """A new applications database with its owner and runtime roles; returns its name."""
+    import uuid
+
+    database = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    await stack.provision_database(database)
+    return database
 
 
 def applications_settings(stack: StackSettings, database: str, **overrides: Any) -> ApplicationsSettings:
-    """Settings of an applications service on the test stack, with fresh keys."""
+    """Settings of an applications service on the test stack (runtime role; owner for migrations), fresh keys."""
     _, public = ensure_dev_keys()
     values: dict[str, Any] = {
         "database_url": stack.database_url(database),
+        "migration_database_url": stack.database_url(database, "owner"),
+        "auth_service_public_key_file": ensure_service_keys()[1],
         "kafka_bootstrap_servers": stack.kafka_bootstrap,
         "master_key": new_key_b64(),
         "hash_key": new_key_b64(),

@@ -23,8 +23,8 @@ from services.common.consumer import EventConsumer
 from services.common.dlq import list_dead_letters, replay
 from services.common.kafka import read_all
 from services.common.relay import OutboxRelay
-from tests.factories import sample_event
-from tests.integration.conftest import Backbone, record_effect, running, until
+from tests.support.backbone import Backbone, record_effect, running, until
+from tests.support.factories import sample_event
 
 pytestmark = pytest.mark.integration
 

@@ -21,14 +21,13 @@ from contracts.topics import APPLICATIONS
 from deploy.local.demo_data import application_body
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
-from deploy.provision import create_databases
 from services.applications.app import create_app
 from services.common.consumer import EventConsumer
 from services.common.migrations import upgrade_to_head
 from services.common.relay import OutboxRelay
 from services.common.telemetry import setup_telemetry
-from tests.helpers import MIGRATIONS, applications_settings, auth
-from tests.integration.conftest import running, until
+from tests.support.backbone import running, until
+from tests.support.helpers import MIGRATIONS, applications_database, applications_settings, auth
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +37,8 @@ async def test_one_trace_spans_http_outbox_kafka_and_consumer(
 ) -> None:
     exporter = InMemorySpanExporter()
     # Its own database: a running applications relay process elsewhere would otherwise publish the event.
-    await create_databases(stack_settings.postgres_admin_dsn, ("tracing",))
-    settings = applications_settings(stack_settings, "tracing", document_dir=tmp_path)
+    database = await applications_database(stack_settings, "tracing")
+    settings = applications_settings(stack_settings, database, document_dir=tmp_path)
     setup_telemetry(settings, exporter=exporter)
     assert isinstance(trace.get_tracer_provider(), TracerProvider), "tracing was set up elsewhere in this process"
     await upgrade_to_head(settings, MIGRATIONS)

@@ -15,8 +15,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from services.common.auth import ensure_dev_keys
-from tests.helpers import auth
-from tests.workflows.conftest import Journey, running_journey
+from tests.support.helpers import auth
+from tests.support.journey import Journey, running_journey
 from workflows.api import create_app
 from workflows.config import JourneySettings
 

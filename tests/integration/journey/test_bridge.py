@@ -24,7 +24,7 @@ async def test_facts_for_missing_or_ended_journeys(
 ) -> None:
     from types import SimpleNamespace
 
-    from tests.workflows.conftest import running_journey
+    from tests.support.journey import running_journey
 
     client = await Client.connect(stack_settings.temporal_address, data_converter=pydantic_data_converter)
     bridge = JourneyBridge(client)

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -17,9 +16,8 @@ import pytest
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.stack import Stack
 from deploy.local.supervisor import free_port
-from deploy.provision import create_databases
 from services.applications.config import ApplicationsSettings
-from tests.helpers import applications_settings, token
+from tests.support.helpers import applications_database, applications_settings, token
 
 pytestmark = pytest.mark.integration
 
@@ -27,8 +25,7 @@ pytestmark = pytest.mark.integration
 async def test_generated_requests_never_cause_a_server_error(
     infra: Stack, stack_settings: StackSettings, tmp_path: Path
 ) -> None:
-    db = f"fuzz_{uuid.uuid4().hex[:8]}"
-    await create_databases(stack_settings.postgres_admin_dsn, (db,))
+    db = await applications_database(stack_settings, "fuzz")
     settings = applications_settings(stack_settings, db, document_dir=tmp_path)
     await asyncio.to_thread(_fuzz, settings, stack_settings, tmp_path)
 

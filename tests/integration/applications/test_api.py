@@ -15,11 +15,10 @@ import pytest_asyncio
 from deploy.local.demo_data import application_body
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
-from deploy.provision import create_databases
 from services.applications.app import create_app
 from services.applications.config import ApplicationsSettings
 from services.common.migrations import upgrade_to_head
-from tests.helpers import MIGRATIONS, applications_settings, auth
+from tests.support.helpers import MIGRATIONS, applications_database, applications_settings, auth
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +30,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"y" * 200
 async def settings(
     infra: Stack, stack_settings: StackSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> ApplicationsSettings:
-    db = f"apps_{uuid.uuid4().hex[:8]}"
-    await create_databases(stack_settings.postgres_admin_dsn, (db,))
+    db = await applications_database(stack_settings, "apps")
     settings = applications_settings(
         stack_settings, db, document_dir=tmp_path_factory.mktemp("docs"), max_upload_bytes=64 * 1024
     )
@@ -117,7 +115,7 @@ async def test_invalid_tokens_are_401_invalid_token(http: httpx.AsyncClient, bad
 
 
 async def test_expired_and_foreign_tokens_are_refused(http: httpx.AsyncClient) -> None:
-    from services.common.auth import ensure_dev_keys, issue_token
+    from services.common.auth import INVALID_TOKEN_DETAIL, ensure_dev_keys, issue_token
 
     private = ensure_dev_keys()[0].read_bytes()
     expired = issue_token(
@@ -128,7 +126,8 @@ async def test_expired_and_foreign_tokens_are_refused(http: httpx.AsyncClient) -
     for bad, reason in ((expired, "expired"), (wrong_aud, "audience"), (wrong_iss, "issuer")):
         response = await http.get("/v1/applications", headers={"Authorization": f"Bearer {bad}"})
         body = assert_problem(response, 401, "unauthorized")
-        assert reason in body["detail"].lower()
+        assert body["detail"] == INVALID_TOKEN_DETAIL, reason  # one fixed description, nothing echoed
+        assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
 
 ENDPOINTS = [  # (method, path template, roles allowed)
@@ -446,7 +445,8 @@ async def test_filters_and_cursor_pages_cover_everything_once(http: httpx.AsyncC
 
 
 async def test_bad_list_parameters(http: httpx.AsyncClient) -> None:
-    assert_problem(await http.get("/v1/applications", params={"cursor": "garbage!"}), 400, "invalid-cursor")
+    assert_problem(await http.get("/v1/applications", params={"cursor": "garbage"}), 400, "invalid-cursor")
+    assert_problem(await http.get("/v1/applications", params={"cursor": "garbage!"}), 422, "validation-error")
     assert_problem(await http.get("/v1/applications", params={"limit": 0}), 422, "validation-error")
     assert_problem(await http.get("/v1/applications", params={"status": "lost"}), 422, "validation-error")
 
@@ -561,12 +561,29 @@ async def test_no_personal_field_reaches_any_outbox_payload(
 
 
 async def test_audit_rows_cannot_be_changed(settings: ApplicationsSettings, http: httpx.AsyncClient) -> None:
+    """The runtime role has no UPDATE, DELETE or TRUNCATE on the trail; even the owner is stopped by a trigger."""
     await create(http)
-    before = await fetch(settings, "SELECT count(*) FROM audit_event")
-    await fetch(settings, "UPDATE audit_event SET action = 'tampered'")
-    await fetch(settings, "DELETE FROM audit_event")
-    assert (await fetch(settings, "SELECT count(*) FROM audit_event"))[0][0] == before[0][0]
+    before = (await fetch(settings, "SELECT count(*) FROM audit_event"))[0][0]
+    for statement in ("UPDATE audit_event SET action = 'tampered'", "DELETE FROM audit_event", "TRUNCATE audit_event"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await fetch(settings, statement)
+    owner = settings.owner_database_url.replace("postgresql+asyncpg://", "postgresql://")
+    for statement in ("UPDATE audit_event SET action = 'tampered'", "DELETE FROM audit_event", "TRUNCATE audit_event"):
+        conn = await asyncpg.connect(owner)
+        try:
+            with pytest.raises(asyncpg.PostgresError, match="append-only"):
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+    assert (await fetch(settings, "SELECT count(*) FROM audit_event"))[0][0] == before
     assert not await fetch(settings, "SELECT 1 FROM audit_event WHERE action = 'tampered'")
+
+
+async def test_the_runtime_role_cannot_change_the_schema(settings: ApplicationsSettings) -> None:
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await fetch(settings, "DROP TABLE audit_event")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await fetch(settings, "CREATE TABLE intruder (id int)")
 
 
 def test_openapi_documents_examples_and_problems(http: httpx.AsyncClient) -> None:

@@ -1,0 +1,154 @@
+"""Register a candidate with a draft application, and edit a draft."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.applications import domain
+from services.applications.commands import CandidateDetails, CreateApplication, GiveConsent, UpdateDraft
+from services.applications.context import AppContext, data_key, load_candidate, writable_application
+from services.applications.domain import ApplicationStatus as Status
+from services.applications.tables import ApplicationRecord, CandidateKeyRecord, CandidateRecord, ConsentRecord
+from services.common import audit
+from services.common.auth import Principal
+from services.common.crypto import encrypt_field, keyed_hash
+from services.common.db import transaction
+from services.common.idempotency import concerns
+from services.common.problems import invalid
+
+#: Candidate fields stored as given (ID numbers are encrypted separately).
+PLAIN_FIELDS = (
+    "first_name", "last_name", "first_name_ar", "last_name_ar", "date_of_birth", "city", "phone", "email",
+    "passport_expiry", "sex", "nationality", "country_of_residence", "region", "education_level", "diploma",
+)  # fmt: skip
+
+
+def check_reference(ctx: AppContext, region: str | None, occupations: tuple[str, ...] | None) -> None:
+    """Region and occupations must be in reference data (the schema lists them too)."""
+    if region is not None and region not in ctx.reference.regions:
+        raise invalid("#/candidate/region", f"unknown region {region!r}; see reference data")
+    for i, code in enumerate(occupations or ()):
+        if code not in ctx.reference.occupations:
+            raise invalid(f"#/occupation_codes/{i}", f"unknown occupation {code!r}; see reference data")
+
+
+def consent_rows(candidate_id: uuid.UUID, consents: tuple[GiveConsent, ...], now: datetime) -> list[ConsentRecord]:
+    return [
+        ConsentRecord(candidate_id=candidate_id, recorded_at=now, **{**asdict(c), "purpose": c.purpose.value})
+        for c in consents
+    ]
+
+
+def name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
+    return keyed_hash(ctx.hash_key, "name-dob", f"{first.casefold().strip()}|{last.casefold().strip()}|{born}")
+
+
+async def _matches(ctx: AppContext, session: AsyncSession, id_hash: str, c: CandidateDetails) -> list[str | None]:
+    """ID-number hashes of candidates with the same CNIE or the same name and birth date."""
+    same_name = name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth)
+    statement = select(CandidateRecord.national_id_hash).where(
+        or_(col(CandidateRecord.national_id_hash) == id_hash, col(CandidateRecord.name_dob_hash) == same_name)
+    )
+    return list((await session.exec(statement)).all())
+
+
+def _new_candidate(ctx: AppContext, c: CandidateDetails, id_hash: str) -> tuple[CandidateRecord, bytes]:
+    """The candidate row with its ID numbers encrypted under a new data key; returns the wrapped key too."""
+    national_id = domain.normalise_document_number(c.national_id_number)
+    candidate = CandidateRecord(
+        **{name: getattr(c, name) for name in PLAIN_FIELDS},
+        birth_year=c.date_of_birth.year,
+        languages=list(c.languages),
+        national_id_hash=id_hash,
+        national_id_masked=domain.mask(national_id),
+        name_dob_hash=name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth),
+    )
+    wrapped = ctx.keys.new_wrapped_key(str(candidate.id))
+    dek = ctx.keys.unwrap(wrapped, str(candidate.id))
+    candidate.national_id_enc = encrypt_field(dek, str(candidate.id), "national_id", national_id)
+    if c.passport_number:
+        passport = domain.normalise_document_number(c.passport_number)
+        candidate.passport_enc = encrypt_field(dek, str(candidate.id), "passport", passport)
+        candidate.passport_masked = domain.mask(passport)
+    return candidate, wrapped
+
+
+async def create_application(
+    ctx: AppContext, actor: Principal, command: CreateApplication
+) -> tuple[ApplicationRecord, CandidateRecord, dict[str, bool]]:
+    """Register the candidate and open a draft application (a known CNIE is a DuplicateCandidate)."""
+    c = command.candidate
+    check_reference(ctx, c.region, command.occupation_codes)
+    id_hash = keyed_hash(ctx.hash_key, "cnie", domain.normalise_document_number(c.national_id_number))
+    async with transaction(ctx.sessions) as session:
+        matches = await _matches(ctx, session, id_hash, c)
+        if id_hash in matches:
+            raise domain.DuplicateCandidate("a candidate with this national ID number is already registered")
+        candidate, wrapped = _new_candidate(ctx, c, id_hash)
+        concerns(candidate.id)
+        session.add(candidate)
+        try:
+            await session.flush()  # the candidate row first: the rows below reference it
+        except IntegrityError:  # a concurrent registration of the same CNIE committed first
+            raise domain.DuplicateCandidate("a candidate with this national ID number is already registered") from None
+        session.add(CandidateKeyRecord(candidate_id=candidate.id, wrapped_key=wrapped))
+        session.add_all(consent_rows(candidate.id, command.consents, datetime.now(UTC)))
+        flags = ["possible_duplicate_name_dob"] if matches else []
+        application = ApplicationRecord(
+            candidate_id=candidate.id, status=Status.DRAFT.value, region=c.region,
+            occupation_codes=list(command.occupation_codes), review_flags=flags,
+        )  # fmt: skip
+        session.add(application)
+        changes = {"candidate_id": str(candidate.id), "review_flags": flags}
+        audit.record(session, actor, "application.create", "application", application.id, changes)
+    return application, candidate, {consent.purpose.value: consent.granted for consent in command.consents}
+
+
+async def update_draft(ctx: AppContext, actor: Principal, command: UpdateDraft) -> ApplicationRecord:
+    """Change a draft (anything past draft is NotADraft; an erased candidate is CandidateErased)."""
+    check_reference(ctx, command.candidate_changes.get("region"), command.occupation_codes)
+    async with transaction(ctx.sessions) as session:
+        application = await writable_application(session, command.application_id)
+        if application.status != Status.DRAFT:
+            raise domain.NotADraft(f"the application is {application.status}", current_status=application.status)
+        candidate = await load_candidate(session, application.candidate_id, writable=True)
+        await _apply_candidate_changes(ctx, session, candidate, command.candidate_changes)
+        application.region = command.candidate_changes.get("region", application.region)
+        if command.occupation_codes:
+            application.occupation_codes = list(command.occupation_codes)
+        session.add_all(consent_rows(candidate.id, command.consents or (), datetime.now(UTC)))
+        session.add(application)
+        audit.record(session, actor, "application.update", "application", application.id, {"fields": _fields(command)})
+    return application
+
+
+def _fields(command: UpdateDraft) -> list[str]:
+    names = [f"candidate.{name}" for name in command.candidate_changes]
+    names += [name for name in ("occupation_codes", "consents") if getattr(command, name) is not None]
+    return sorted(names)
+
+
+async def _apply_candidate_changes(
+    ctx: AppContext, session: AsyncSession, candidate: CandidateRecord, changes: dict[str, Any]
+) -> None:
+    fields = dict(changes)
+    passport = fields.pop("passport_number", None)
+    for name, value in fields.items():
+        setattr(candidate, name, list(value) if name == "languages" else value)
+    if candidate.date_of_birth is not None:
+        candidate.birth_year = candidate.date_of_birth.year
+    if candidate.first_name and candidate.last_name:
+        candidate.name_dob_hash = name_dob_hash(ctx, candidate.first_name, candidate.last_name, candidate.date_of_birth)
+    if passport:
+        normalised = domain.normalise_document_number(passport)
+        dek = await data_key(ctx, session, candidate.id)
+        candidate.passport_enc = encrypt_field(dek, str(candidate.id), "passport", normalised)
+        candidate.passport_masked = domain.mask(normalised)
+    session.add(candidate)

@@ -68,6 +68,10 @@ class NotInScreening(DomainError):
     code, title = "not-in-screening", "Application not in screening"
 
 
+class OccupationNotPreferred(DomainError):
+    code, title = "occupation-not-preferred", "Occupation not among the candidate's preferences"
+
+
 class NotEligible(DomainError):
     code, title = "not-eligible", "Candidate not eligible"
 

@@ -7,7 +7,6 @@ become problems in one handler (`services.common.problems`).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
@@ -40,6 +39,7 @@ from services.applications.schemas import (
 from services.applications.tables import ApplicationRecord, CandidateRecord
 from services.common.app import service_router
 from services.common.auth import Principal, Role, require
+from services.common.fields import IsoDateTime
 from services.common.idempotency import IDEMPOTENCY_DOC
 from services.common.problems import Problem, problem_doc
 
@@ -145,8 +145,8 @@ async def list_applications(
     status_: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
     region: RegionCode | None = None,
     occupation: Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="KldB code")] = None,
-    submitted_from: datetime | None = None,
-    submitted_to: datetime | None = None,
+    submitted_from: IsoDateTime | None = None,
+    submitted_to: IsoDateTime | None = None,
     sort: queries.SortKey = queries.SortKey.CREATED,
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -6,33 +6,36 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import MISSING, BaseModel, StrictBool, ConfigDict, EmailStr, Field, StringConstraints
 
 from contracts.training import CefrLevel
 from services.applications.domain import ConsentPurpose, Decision, Diploma, EducationLevel, ReviewDecision, Sex
 from services.applications.reference import reference_data
+from services.common.fields import MULTI_LINE, SINGLE_LINE, IsoDate
 
 _REF = reference_data()
 if TYPE_CHECKING:
     RegionCode: TypeAlias = str
     OccupationCode: TypeAlias = str
     DocumentType: TypeAlias = str
-    PreselectOrRejectReason: TypeAlias = str
+    PreselectReason: TypeAlias = str
+    RejectReason: TypeAlias = str
     WithdrawReason: TypeAlias = str
     RejectDocumentReason: TypeAlias = str
 else:  # the reference data's codes as enums in the OpenAPI document (validated here, checked again by use cases)
     RegionCode = Literal[tuple(_REF.regions)]
     OccupationCode = Literal[tuple(_REF.occupations)]
     DocumentType = Literal[tuple(_REF.document_types)]
-    PreselectOrRejectReason = Literal[tuple(dict.fromkeys(_REF.reasons["preselect"] + _REF.reasons["reject"]))]
+    PreselectReason = Literal[tuple(_REF.reasons["preselect"])]
+    RejectReason = Literal[tuple(_REF.reasons["reject"])]
     WithdrawReason = Literal[tuple(_REF.reasons["withdraw"])]
     RejectDocumentReason = Literal[tuple(_REF.reasons["document_reject"])]
 
 KldbCode: TypeAlias = OccupationCode
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True, pattern=SINGLE_LINE)]
 DocumentNumber = Annotated[str, StringConstraints(min_length=5, max_length=20, pattern=r"^[A-Za-z0-9 -]+$")]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Text = Annotated[str, StringConstraints(max_length=2000, pattern=MULTI_LINE)]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$")]
 
 __all__ = ["ConsentPurpose", "Decision", "Diploma", "EducationLevel", "ReviewDecision", "Sex"]
@@ -47,8 +50,8 @@ class LanguageSkill(BaseModel):
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     purpose: ConsentPurpose
-    granted: bool
-    text_version: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+    granted: StrictBool
+    text_version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,32}$")] = Field(
         description="Version of the consent text shown."
     )
     language: Literal["ar", "fr", "de", "en"] = Field(description="Language the text was shown in.")
@@ -63,7 +66,7 @@ class CandidateIn(BaseModel):
     last_name: Name
     first_name_ar: Name | None = Field(default=None, description="Given name in Arabic script.")
     last_name_ar: Name | None = Field(default=None, description="Family name in Arabic script.")
-    date_of_birth: date
+    date_of_birth: IsoDate
     sex: Sex
     nationality: CountryCode = Field(description="ISO 3166-1 alpha-2, e.g. `MA`.")
     country_of_residence: CountryCode
@@ -73,7 +76,7 @@ class CandidateIn(BaseModel):
     email: EmailStr | None = None
     national_id_number: DocumentNumber = Field(description="CNIE number; encrypted at rest, masked in answers.")
     passport_number: DocumentNumber | None = Field(default=None, description="Encrypted at rest, masked in answers.")
-    passport_expiry: date | None = None
+    passport_expiry: IsoDate | None = None
     education_level: EducationLevel
     diploma: Diploma | None = None
     languages: list[LanguageSkill] = Field(default_factory=list, max_length=10)
@@ -122,7 +125,7 @@ class CandidateUpdate(BaseModel):
     last_name: Name | MISSING = MISSING
     first_name_ar: Name | None = None
     last_name_ar: Name | None = None
-    date_of_birth: date | MISSING = MISSING
+    date_of_birth: IsoDate | MISSING = MISSING
     sex: Sex | MISSING = MISSING
     nationality: CountryCode | MISSING = MISSING
     country_of_residence: CountryCode | MISSING = MISSING
@@ -131,7 +134,7 @@ class CandidateUpdate(BaseModel):
     phone: Phone | MISSING = MISSING
     email: EmailStr | None = None
     passport_number: DocumentNumber | MISSING = MISSING
-    passport_expiry: date | None = None
+    passport_expiry: IsoDate | None = None
     education_level: EducationLevel | MISSING = MISSING
     diploma: Diploma | None = None
     languages: Annotated[list[LanguageSkill], Field(max_length=10)] | MISSING = MISSING
@@ -228,8 +231,11 @@ class ApplicationPage(BaseModel):
     next_cursor: str | None
 
 
-class DecisionCreate(BaseModel):
-    """A case officer's screening decision."""
+_NOTE = "Free text for case officers; erased with the candidate."
+
+
+class PreselectionCreate(BaseModel):
+    """Pre-select the candidate for one of their preferred occupations."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -245,12 +251,25 @@ class DecisionCreate(BaseModel):
         },
     )
 
-    decision: Decision
-    reason_code: PreselectOrRejectReason = Field(
-        description="A pre-selection or a rejection reason, matching `decision`."
+    decision: Literal[Decision.PRESELECT]
+    reason_code: PreselectReason
+    occupation_code: KldbCode = Field(description="One of the candidate's preferred occupations.")
+    note: Text | None = Field(default=None, description=_NOTE)
+
+
+class RejectionCreate(BaseModel):
+    """Reject the application with a reason."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"decision": "reject", "reason_code": "NOT_ELIGIBLE_AGE"}]}
     )
-    note: Text | None = Field(default=None, description="Free text for case officers; erased with the candidate.")
-    occupation_code: KldbCode | None = Field(default=None, description="Required to pre-select.")
+
+    decision: Literal[Decision.REJECT]
+    reason_code: RejectReason
+    note: Text | None = Field(default=None, description=_NOTE)
+
+
+DecisionCreate = Annotated[PreselectionCreate | RejectionCreate, Field(discriminator="decision")]
 
 
 class WithdrawalCreate(BaseModel):
@@ -290,17 +309,29 @@ class DocumentList(BaseModel):
     complete: bool
 
 
-class DocumentReview(BaseModel):
-    """Verify or reject an uploaded document."""
+class DocumentVerification(BaseModel):
+    """Verify an uploaded document."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"decision": "verify"}]})
+
+    decision: Literal[ReviewDecision.VERIFY]
+    note: Text | None = Field(default=None, description="Free text; erased with the candidate.")
+
+
+class DocumentRejection(BaseModel):
+    """Reject an uploaded document with a reason."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"decision": "reject", "reason_code": "ILLEGIBLE", "note": "Scan too dark"}]},
     )
 
-    decision: ReviewDecision
-    reason_code: RejectDocumentReason | None = Field(default=None, description="Required to reject.")
+    decision: Literal[ReviewDecision.REJECT]
+    reason_code: RejectDocumentReason
     note: Text | None = Field(default=None, description="Free text; erased with the candidate.")
+
+
+DocumentReview = Annotated[DocumentVerification | DocumentRejection, Field(discriminator="decision")]
 
 
 class HistoryEntry(BaseModel):

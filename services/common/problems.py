@@ -114,12 +114,42 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
-    where = parts[0] if parts else "body"
+def _pointer(loc: tuple[Any, ...] | list[Any], body: Any = None) -> str:
+    """A JSON pointer (`#/candidate/region`) or `query:/name` for a pydantic error location.
+
+    Tagged unions add the tag's value to the location (`body/reject/reason_code`); it is left out, as it
+    names no field of the request.
+    """
+    parts = list(loc)
+    where = str(parts[0]) if parts else "body"
     rest = parts[1:] if where in ("body", "query", "path", "header", "cookie") else parts
+    if where == "body":
+        rest = _without_tags(rest, body)
     prefix = "#" if where == "body" else f"{where}:"
     return prefix + "".join(f"/{p}" for p in rest) if rest else prefix
+
+
+def _without_tags(parts: list[Any], body: Any) -> list[Any]:
+    out, node = [], body
+    for part in parts:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node and part in node.values():
+            continue  # the tag of a discriminated union
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return out
+
+
+def _error_pointer(err: dict[str, Any], body: Any) -> str:
+    pointer = _pointer(err.get("loc", ()), body)
+    if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
+        pointer = f"{pointer}/{tag}" if tag else pointer
+    return pointer
 
 
 def _is_unique_violation(exc: sa_exc.IntegrityError) -> bool:
@@ -177,7 +207,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"pointer": _pointer(err.get("loc", ())), "detail": err.get("msg", "invalid"), "code": err.get("type")}
+            {"pointer": _error_pointer(err, exc.body), "detail": err.get("msg", "invalid"), "code": err.get("type")}
             for err in exc.errors()
         ]
         return problem_response(

@@ -30,12 +30,12 @@ def _check_upload(ctx: AppContext, command: UploadDocument) -> str:
     size, limit = len(command.content), ctx.settings.max_upload_bytes
     if size > limit:
         raise domain.DocumentTooLarge(f"{size} bytes; the limit is {limit}")
-    if not command.content:
-        raise invalid("#/file", "the file is empty")
     actual = sniff(command.content)
     declared = (command.declared_type or "").split(";")[0].strip().lower()
     if actual is None or (declared and declared != actual):
-        raise domain.UnsupportedDocument(f"accepted: {', '.join(MAGIC)}; the declared type must match the content")
+        raise domain.UnsupportedDocument(
+            f"accepted: {', '.join(MAGIC)} (told by the content; an empty file is none); the declared type must match"
+        )
     return actual
 
 

@@ -132,7 +132,8 @@ async def _check_preselectable(
     if command.occupation_code is None:
         raise invalid("#/occupation_code", "an occupation is required to pre-select")
     if command.occupation_code not in application.occupation_codes:
-        raise invalid("#/occupation_code", "the occupation must be one of the candidate's preferences")
+        preferred = list(application.occupation_codes)
+        raise domain.OccupationNotPreferred(f"pre-select for one of {', '.join(preferred)}", preferred=preferred)
     if not application.eligible:
         failed = [r["rule"] for r in application.eligibility if not r["passed"]]
         raise domain.NotEligible(f"failed rules: {', '.join(failed)}", failed_rules=failed)

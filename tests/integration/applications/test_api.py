@@ -316,7 +316,7 @@ async def test_documents_upload_checklist_and_review(http: httpx.AsyncClient, se
         ("CNIE", PDF, "image/png", 415, "unsupported-media-type"),
         ("CNIE", b"%PDF-" + b"z" * (64 * 1024), "application/pdf", 413, "too-large"),
         ("NOT_A_TYPE", PDF, "application/pdf", 422, "validation-error"),
-        ("CNIE", b"", "application/pdf", 422, "validation-error"),
+        ("CNIE", b"", "application/pdf", 415, "unsupported-media-type"),
     ],
 )
 async def test_bad_uploads_are_refused(

@@ -128,48 +128,56 @@ EVENTS: tuple[type[Event], ...] = (StageChanged, DeadlineEscalated)
 # --- case officer actions (workflow updates) and what queries return -----------------------------------
 
 
-class ExtendDeadline(BaseModel):
-    """Give more time on an open deadline, with a reason."""
+class ActionReason(StrEnum):
+    """Why a case officer acts on a journey. Codes only: a free-text note stays in the journey API's database,
+    never in the workflow's history; no code names a health or other special-category reason."""
+
+    CANDIDATE_REQUEST = "CANDIDATE_REQUEST"
+    PERSONAL_CIRCUMSTANCES = "PERSONAL_CIRCUMSTANCES"
+    EXAM_RESCHEDULED = "EXAM_RESCHEDULED"
+    PROVIDER_DELAY = "PROVIDER_DELAY"
+    AUTHORITY_DELAY = "AUTHORITY_DELAY"
+    EMPLOYER_REQUEST = "EMPLOYER_REQUEST"
+    DOCUMENTS_PENDING = "DOCUMENTS_PENDING"
+    NO_SUITABLE_POSITION = "NO_SUITABLE_POSITION"
+    LANGUAGE_LEVEL_INSUFFICIENT = "LANGUAGE_LEVEL_INSUFFICIENT"
+    OTHER_OFFER = "OTHER_OFFER"
+    NO_CONTACT = "NO_CONTACT"
+    OTHER = "OTHER"
+
+
+class OfficerAction(BaseModel):
+    """What every officer update carries: who acted (the verified subject) and why (a code)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    officer: str = Field(min_length=1, max_length=200, description="The acting case officer's token subject.")
+    reason_code: ActionReason
+
+
+class ExtendDeadline(OfficerAction):
+    """Give more time on an open deadline."""
 
     deadline: str = Field(description="Deadline code, e.g. `B1_WITHIN_9_MONTHS`.")
     extend_by_days: int = Field(ge=1, le=365)
-    reason: str = Field(min_length=5, max_length=500)
 
 
-class WithdrawJourney(BaseModel):
+class WithdrawJourney(OfficerAction):
     """End the journey as WITHDRAWN (compensations run first)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reason_code: str = Field(pattern=r"^[A-Z_]{2,40}$")
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class HoldJourney(BaseModel):
-    """Pause every deadline (e.g. illness); facts are still recorded."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    reason: str = Field(min_length=5, max_length=500)
+class HoldJourney(OfficerAction):
+    """Pause every deadline; facts are still recorded."""
 
 
-class ResumeJourney(BaseModel):
+class ResumeJourney(OfficerAction):
     """Resume after a hold; open deadlines move by the time spent on hold."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    note: str | None = Field(default=None, max_length=500)
-
-
-class RerouteJourney(BaseModel):
+class RerouteJourney(OfficerAction):
     """After a failed match: another matching round, or back to language training."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     target: JourneyStage = Field(description="MATCHING (new round) or LANGUAGE_TRAINING.")
-    reason: str = Field(min_length=5, max_length=500)
 
 
 class DeadlineView(BaseModel):

@@ -13,11 +13,12 @@ from services.common.settings import ServiceSettings
 
 
 class JourneySettings(ServiceSettings):
-    """Where Temporal, Kafka and the services are; the journey processes own no database."""
+    """Where Temporal, Kafka and the services are; the journey API keeps officers' notes in its own database."""
 
     model_config = SettingsConfigDict(env_prefix="JOURNEY_", frozen=True, extra="ignore")
 
     service_name: str = "journey"
+    database_url: str = "postgresql+asyncpg://journey_app@127.0.0.1:55432/journey"
     http_port: int = 8006
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"

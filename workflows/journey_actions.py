@@ -91,9 +91,9 @@ class OfficerActions:
         """End the journey as WITHDRAWN; a held position is released first."""
 
         async def run() -> None:
-            await self._compensate_position(request.reason_code)
+            await self._compensate_position(request.reason_code.value)
             self._deadlines.items.clear()
-            await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code}")
+            await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code.value}:{request.officer}")
 
         await self._run_in_main_loop(run)
         return self.view()
@@ -135,10 +135,10 @@ class OfficerActions:
             self._deadlines.close(dl.MATCHING)
             self._round += 1
             if request.target == S.MATCHING:
-                await self._start_matching(f"rerouted:{request.reason[:40]}")
+                await self._start_matching(f"rerouted:{request.reason_code.value}:{request.officer}")
             else:
                 self._open_b1_deadline()
-                await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason[:40]}")
+                await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason_code.value}:{request.officer}")
                 await self._enrol(self._input.occupation_codes[0], f"enrol-{self._round}")
 
         await self._run_in_main_loop(run)

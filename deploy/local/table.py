@@ -30,7 +30,16 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         PlatformProcess("applications-relay", s, args=("relay",), **relay),
         PlatformProcess("journey-worker", s, module="workflows.worker", **journey, **SIGNING),
         PlatformProcess("journey-bridge", s, module="workflows.bridge", **journey),
-        PlatformProcess("journey-api", s, s.journey_port, module="workflows.api", **journey),
+        PlatformProcess(
+            "journey-api",
+            s,
+            s.journey_port,
+            module="workflows.api",
+            args=("api",),
+            database="journey",
+            migrate=True,
+            **journey,
+        ),
     ]
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import MISSING, BaseModel, StrictBool, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
 from contracts.training import CefrLevel
 from services.applications.domain import ConsentPurpose, Decision, Diploma, EducationLevel, ReviewDecision, Sex

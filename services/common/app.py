@@ -211,13 +211,15 @@ def create_service_app(
     description: str,
     version: str = "1.0.0",
     context: Callable[[SessionFactory], Any] | None = None,
+    startup: Iterable[Callable[[FastAPI], Awaitable[None]]] = (),
     background: Iterable[Callable[[FastAPI], Coroutine[Any, Any, None]]] = (),
     readiness: Iterable[ReadinessCheck] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     with_database: bool = True,
     token_verifier: Any = None,
 ) -> FastAPI:
-    """The service's FastAPI app: lifespan (engine, context, background jobs), edge and operational routes."""
+    """The service's FastAPI app: lifespan (engine, context, start-up hooks, background jobs), the edge
+    (problems, body limits, no-store, metrics) and the operational routes."""
     verifier = token_verifier or settings.token_verifier()
     checks: list[ReadinessCheck] = [*([database_ready] if with_database else []), *readiness]
 
@@ -227,6 +229,8 @@ def create_service_app(
         app.state.engine = engine
         app.state.sessions = session_factory(engine) if engine is not None else None
         app.state.ctx = context(app.state.sessions) if context is not None else None
+        for hook in startup:
+            await hook(app)
         tasks = [asyncio.create_task(job(app)) for job in background]
         try:
             yield

@@ -153,8 +153,8 @@ DROP_NOTIFY_TRIGGER_DDL = ("DROP TRIGGER IF EXISTS outbox_notify ON outbox", "DR
 #: The audit trail is append-only for every role, the owner included: UPDATE, DELETE and TRUNCATE raise.
 APPEND_ONLY_DDL = (
     """CREATE OR REPLACE FUNCTION audit_event_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'audit_event is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
-    END $$""",
+    BEGIN RAISE EXCEPTION USING MESSAGE = 'audit_event is append-only: ' || TG_OP || ' refused',
+    ERRCODE = 'insufficient_privilege'; END $$""",
     "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_event",
     "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
     "FOR EACH ROW EXECUTE FUNCTION audit_event_immutable()",

@@ -45,10 +45,22 @@ def run_schemathesis(port: int, token: str, workdir: Path, *, max_examples: int 
     }
     result = subprocess.run(
         [
-            binary, "--config-file", str(CONFIG), "run", f"http://127.0.0.1:{port}/openapi.json",
-            "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
-            "--max-examples", str(max_examples), "--seed", str(seed),
-            "--request-timeout", "10", "--no-color",
+            binary,
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"http://127.0.0.1:{port}/openapi.json",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            str(seed),
+            "--request-timeout",
+            "10",
+            "--no-color",
         ],  # fmt: skip
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.journey import ActionReason as R
 from contracts.journey import ExtendDeadline, HoldJourney, RerouteJourney, ResumeJourney, WithdrawJourney
 from contracts.journey import JourneyStage as S
 from tests.support.journey import Journey, running_journey, to_matching
@@ -35,15 +36,17 @@ async def update_events(j: Journey) -> int:
     [
         (
             W.extend_deadline,
-            ExtendDeadline(deadline="B1_WITHIN_9_MONTHS", extend_by_days=10, reason="late exam"),
+            ExtendDeadline(
+                deadline="B1_WITHIN_9_MONTHS", extend_by_days=10, reason_code=R.EXAM_RESCHEDULED, officer="alice"
+            ),
             "no open deadline",
         ),
         (
             W.reroute,
-            RerouteJourney(target=S.MATCHING, reason="employer said no"),
+            RerouteJourney(target=S.MATCHING, reason_code=R.NO_SUITABLE_POSITION, officer="alice"),
             "re-routing is for a journey in MATCHING",
         ),
-        (W.resume, ResumeJourney(), "not on hold"),
+        (W.resume, ResumeJourney(reason_code=R.OTHER, officer="alice"), "not on hold"),
     ],
 )
 async def test_invalid_actions_are_refused_and_leave_no_trace(
@@ -60,7 +63,8 @@ async def test_extension_past_the_programme_maximum_is_refused(journey: Journey)
     await journey.send("training.enrolled", cohort_id="C-1")
     with pytest.raises(WorkflowUpdateFailedError, match="update"):
         await journey.handle.execute_update(
-            W.extend_deadline, ExtendDeadline(deadline="B1_WITHIN_9_MONTHS", extend_by_days=365, reason="far too long")
+            W.extend_deadline,
+            ExtendDeadline(deadline="B1_WITHIN_9_MONTHS", extend_by_days=365, reason_code=R.OTHER, officer="alice"),
         )
     assert await update_events(journey) == 0
 
@@ -71,19 +75,20 @@ async def test_hold_pauses_deadlines_and_resume_moves_them(journey: Journey) -> 
     await j.send("training.enrolled", cohort_id="C-1")
     await j.env.sleep(timedelta(hours=1))
     before = (await j.handle.query(W.view)).deadlines[0].due_at
-    await j.handle.execute_update(W.hold, HoldJourney(reason="candidate in hospital"))
+    await j.handle.execute_update(W.hold, HoldJourney(reason_code=R.PERSONAL_CIRCUMSTANCES, officer="alice"))
     with pytest.raises(WorkflowUpdateFailedError):
-        await j.handle.execute_update(W.hold, HoldJourney(reason="again please"))
+        await j.handle.execute_update(W.hold, HoldJourney(reason_code=R.OTHER, officer="alice"))
     await j.env.sleep(timedelta(days=300))  # past the due date: nothing fires while on hold
     assert j.services.escalations() == [] and await j.stage() == S.LANGUAGE_TRAINING
-    view = await j.handle.execute_update(W.resume, ResumeJourney(note="back"))
+    view = await j.handle.execute_update(W.resume, ResumeJourney(reason_code=R.OTHER, officer="alice"))
     assert not view.on_hold and view.deadlines[0].due_at - before >= timedelta(days=299)
 
 
 async def test_reroute_back_to_language_training(journey: Journey) -> None:
     await to_matching(journey)
     view = await journey.handle.execute_update(
-        W.reroute, RerouteJourney(target=S.LANGUAGE_TRAINING, reason="employers found the German too weak")
+        W.reroute,
+        RerouteJourney(target=S.LANGUAGE_TRAINING, reason_code=R.LANGUAGE_LEVEL_INSUFFICIENT, officer="alice"),
     )
     assert view.stage == S.LANGUAGE_TRAINING and view.matching_round == 2
     assert [n for n in journey.services.names() if n == "enrol_in_cohort"] == ["enrol_in_cohort"] * 2
@@ -95,8 +100,8 @@ async def test_withdraw_releases_the_position_and_ends(journey: Journey) -> None
     await to_matching(journey)
     employer, position = uuid.uuid4(), uuid.uuid4()
     await journey.send("matching.offer_accepted", employer_id=employer, position_id=position)
-    await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code="NO_CONTACT"))
+    await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code=R.NO_CONTACT, officer="alice"))
     assert (await journey.handle.result()).outcome == S.WITHDRAWN
     assert [r.position_id for n, r in journey.services.calls if n == "release_position"] == [position]
     with pytest.raises(Exception):  # noqa: B017 - the workflow has completed
-        await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code="NO_CONTACT"))
+        await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code=R.NO_CONTACT, officer="alice"))

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from contracts.journey import ActionReason as R
 from contracts.journey import JourneyStage as S
 from tests.support.journey import EMPLOYER, POSITION, Journey, to_matching, to_visa
 
@@ -72,7 +73,9 @@ async def test_b1_failure_after_an_extension(journey: Journey) -> None:
 
     view = await j.handle.execute_update(
         "extend_deadline",
-        ExtendDeadline(deadline="B1_WITHIN_9_MONTHS", extend_by_days=90, reason="Exam date moved by the provider"),
+        ExtendDeadline(
+            deadline="B1_WITHIN_9_MONTHS", extend_by_days=90, reason_code=R.EXAM_RESCHEDULED, officer="alice"
+        ),
     )
     assert view["deadlines"][0]["extensions"] == 1
     await j.send("training.exam_failed", failed_skills=["speaking"])

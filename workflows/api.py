@@ -269,7 +269,6 @@ def create_app(settings: JourneySettings, client: Client | None = None) -> FastA
         readiness=[temporal_ready],
         openapi_tags=[{"name": "journeys", "description": "Apprentice journeys and officers' actions on them."}],
     )
-    return app
 
 
 if __name__ == "__main__":

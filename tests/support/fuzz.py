@@ -61,7 +61,7 @@ def run_schemathesis(port: int, token: str, workdir: Path, *, max_examples: int 
             "--request-timeout",
             "10",
             "--no-color",
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=900,

@@ -21,7 +21,6 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common import metrics
@@ -88,37 +87,40 @@ def service_router(prefix: str = "/v1", **kwargs: Any) -> APIRouter:
 
 
 class DeclaredLengthMiddleware:
-    """A 413 problem, before anything else, for a Content-Length above the matched route's body limit.
+    """A 413 problem, before anything else, for a Content-Length above the route's body limit.
 
     (The body limit itself is FastAPI's `max_body_size`, which also cuts off bodies streamed without a
     length; this only gives the declared case the same problem+json answer instead of plain text.)
     """
 
-    def __init__(self, app: ASGIApp, default_limit: int) -> None:
-        self.app, self.default_limit = app, default_limit
+    def __init__(self, app: ASGIApp, default_limit: int, route_limits: list[tuple[Any, set[str], int]]) -> None:
+        self.app, self.default_limit, self.route_limits = app, default_limit, route_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            declared = _content_length(scope)
-            if declared is not None and declared > self._limit(scope):
-                request = Request(scope)
-                response = problem_response(
-                    request,
-                    413,
-                    "payload-too-large",
-                    "Content Too Large",
-                    f"the limit here is {self._limit(scope)} bytes",
-                )
+            declared, limit = _content_length(scope), self._limit(scope)
+            if declared is not None and declared > limit:
+                detail = f"the limit here is {limit} bytes"
+                response = problem_response(Request(scope), 413, "payload-too-large", "Content Too Large", detail)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
     def _limit(self, scope: Scope) -> int:
-        for route in scope["app"].router.routes:
-            match, _ = route.matches(scope)
-            if match == Match.FULL:
-                return getattr(route, "max_body_size", None) or self.default_limit
+        for pattern, methods, limit in self.route_limits:
+            if scope["method"] in methods and pattern.match(scope["path"]):
+                return limit
         return self.default_limit
+
+
+def _route_limits(routers: Iterable[APIRouter]) -> list[tuple[Any, set[str], int]]:
+    """Routes that declare a body limit of their own (uploads), as (path pattern, methods, limit)."""
+    return [
+        (route.path_regex, set(route.methods or ()), route.max_body_size)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and getattr(route, "max_body_size", None)
+    ]
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -252,11 +254,14 @@ def create_service_app(
     app.state.settings = settings
     app.state.token_verifier = verifier
     install_problem_handlers(app)
+    routers = list(routers)
     for router in routers:  # the body limit per route (a route may set a larger one, e.g. uploads)
         app.include_router(router, max_body_size=settings.max_body_bytes)
     _operational_routes(app, settings, checks)
     app.add_middleware(NoStoreMiddleware)
-    app.add_middleware(DeclaredLengthMiddleware, default_limit=settings.max_body_bytes)
+    app.add_middleware(
+        DeclaredLengthMiddleware, default_limit=settings.max_body_bytes, route_limits=_route_limits(routers)
+    )
     app.add_middleware(metrics.HttpMetricsMiddleware, service=settings.service_name)
     if setup_telemetry(settings):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor

@@ -11,7 +11,6 @@ import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest, start_http_server
 from starlette.responses import Response
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("thamm.metrics")
@@ -70,14 +69,7 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            HTTP_LATENCY.labels(self.service, scope["method"], _route_of(scope), str(status)).observe(
+            route = str(getattr(scope.get("route"), "path", "unmatched"))  # the router records the route it chose
+            HTTP_LATENCY.labels(self.service, scope["method"], route, str(status)).observe(
                 time.perf_counter() - started
             )
-
-
-def _route_of(scope: Scope) -> str:
-    for route in scope["app"].router.routes:
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"

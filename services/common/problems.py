@@ -237,6 +237,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
         return await _unexpected(request, exc)
 
+    async def _infrastructure(request: Request, exc: Exception) -> JSONResponse:
+        """Connection failures answer 503 here (the catch-all would also log them as crashes)."""
+        return await _unexpected(request, exc)
+
+    import asyncpg
+
+    for family in (OSError, sa_exc.DBAPIError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
+        app.add_exception_handler(family, _infrastructure)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if database_unavailable(exc):

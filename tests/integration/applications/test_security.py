@@ -175,6 +175,26 @@ async def test_a_declared_oversized_body_is_refused_at_once(app: Any) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_an_upload_may_be_larger_than_a_json_body(app: Any, settings: ApplicationsSettings) -> None:
+    async with client(app, **auth()) as officer:
+        created = (await officer.post("/v1/applications", json=application_body("Lina", "Sqalli", "2002-08-08"))).json()
+        big = b"%PDF-1.7\n" + b"x" * (settings.max_upload_bytes - 100)
+        assert len(big) > 32 * 1024
+        response = await officer.post(
+            f"/v1/applications/{created['id']}/documents",
+            data={"document_type": "BAC"},
+            files={"file": ("bac.pdf", big, "application/pdf")},
+        )
+        assert response.status_code == 201, response.text
+        too_big = b"%PDF-1.7\n" + b"x" * (settings.max_upload_bytes + 70 * 1024)
+        response = await officer.post(
+            f"/v1/applications/{created['id']}/documents",
+            data={"document_type": "BAC"},
+            files={"file": ("bac.pdf", too_big, "application/pdf")},
+        )
+        assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+
+
 async def test_a_streamed_body_past_the_limit_is_cut_off(app: Any, settings: ApplicationsSettings) -> None:
     pulled = 0
 
@@ -243,6 +263,7 @@ PDF = b"%PDF-1.7\n" + b"confidential scan " * 50
 
 async def test_erasure_leaves_no_plaintext_behind(app: Any, settings: ApplicationsSettings, tmp_path: Path) -> None:
     body = application_body("Zineb", "Chraibi", "2002-07-07")
+    before = {p for p in settings.document_dir.rglob("*") if p.is_file()}
     async with client(app, **auth(subject="officer-e")) as officer:
         created = await officer.post("/v1/applications", json=body, headers={"Idempotency-Key": f"e-{uuid.uuid4()}"})
         app_id, candidate_id = created.json()["id"], created.json()["candidate_id"]
@@ -256,7 +277,7 @@ async def test_erasure_leaves_no_plaintext_behind(app: Any, settings: Applicatio
         await officer.post(f"/v1/applications/{app_id}/submit")
         note = "Zineb told us about her family situation"
         await officer.post(f"/v1/applications/{app_id}/withdraw", json={"reason_code": "FAMILY", "note": note})
-        files = [p for p in settings.document_dir.rglob("*") if p.is_file()]
+        files = [p for p in settings.document_dir.rglob("*") if p.is_file() and p not in before]
         assert files and all(b"confidential scan" not in p.read_bytes() for p in files), "scans are stored encrypted"
         erased = await officer.delete(f"/v1/candidates/{candidate_id}/personal-data")
         assert erased.status_code == 200

@@ -47,8 +47,8 @@ format: bootstrap
 	$(PY) -m ruff format .
 
 contracts: bootstrap
-	$(PY) -m contracts.generate
-	$(PY) -m contracts.compat
+	$(PY) -m contracts.tools.generate
+	$(PY) -m contracts.tools.compat
 	cd contracts/tools && node validate-asyncapi.mjs ../asyncapi.yaml
 
 bench: install

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts import applications, journey, matching, monitoring, training, visa
+from contracts import applications, journey, matching, monitoring, topics, training, visa
 from contracts.base import Event
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -18,6 +18,18 @@ CATALOG: dict[str, type[Event]] = {cls.TYPE: cls for cls in ALL_EVENTS}
 
 if len(CATALOG) != len(ALL_EVENTS):  # pragma: no cover - guards against a copy-pasted TYPE
     raise RuntimeError("two events share a CloudEvents type")
+
+
+#: Topics whose service has shipped on main: their event types are released, and a released type only
+#: changes compatibly (a breaking change is a new `.v2` type). Types of the other topics are still being
+#: designed with their service and may change in place; add the topic here when the service ships.
+RELEASED_TOPICS: frozenset[str] = frozenset({topics.APPLICATIONS, topics.JOURNEY})
+
+
+def is_released(type_: str) -> bool:
+    """Whether the event type is released (its schema is held to the compatibility rules)."""
+    cls = CATALOG.get(type_)
+    return cls is not None and cls.TOPIC in RELEASED_TOPICS
 
 
 class UnknownEventType(LookupError):

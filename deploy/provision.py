@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -112,8 +113,15 @@ async def add_search_attributes(client: Any) -> list[str]:
     return missing
 
 
-async def provision(postgres_dsn: str, kafka: str, temporal: str) -> None:
-    print("databases created:", await create_databases(postgres_dsn) or "none missing")
+async def provision(postgres_dsn: str, kafka: str, temporal: str, secrets_dir: Path | None = None) -> None:
+    if secrets_dir is None:
+        print("databases created:", await create_databases(postgres_dsn) or "none missing")
+    else:  # one owner and one runtime role per database, passwords from the mounted secret files
+        for database in SERVICE_DATABASES:
+            owner = (secrets_dir / f"postgres-{database}-owner").read_text().strip()
+            app = (secrets_dir / f"postgres-{database}-app").read_text().strip()
+            created = await create_service_database(postgres_dsn, database, owner, app)
+            print(f"database {database}:", "created" if created else "roles updated")
     print("topics created:", await create_topics(kafka) or "none missing")
     print("search attributes added:", await register_search_attributes(temporal) or "none missing")
 
@@ -123,8 +131,14 @@ def main() -> int:
     parser.add_argument("--postgres", required=True, help="postgresql://user:password@host:port/postgres")
     parser.add_argument("--kafka", required=True, help="bootstrap servers, host:port")
     parser.add_argument("--temporal", required=True, help="Temporal frontend, host:port")
+    parser.add_argument("--secrets-dir", type=Path, help="folder with postgres-<db>-owner/-app password files")
+    parser.add_argument("--postgres-password-file", type=Path, help="the superuser's password, for --postgres")
     args = parser.parse_args()
-    asyncio.run(provision(args.postgres, args.kafka, args.temporal))
+    dsn = args.postgres
+    if args.postgres_password_file:
+        password = args.postgres_password_file.read_text().strip()
+        dsn = dsn.replace("postgresql://postgres@", f"postgresql://postgres:{password}@", 1)
+    asyncio.run(provision(dsn, args.kafka, args.temporal, args.secrets_dir))
     return 0
 
 

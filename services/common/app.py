@@ -93,7 +93,7 @@ class DeclaredLengthMiddleware:
     length; this only gives the declared case the same problem+json answer instead of plain text.)
     """
 
-    def __init__(self, app: ASGIApp, default_limit: int, route_limits: list[tuple[Any, set[str], int]]) -> None:
+    def __init__(self, app: ASGIApp, default_limit: int, route_limits: list[tuple[Any, set[str], Any]]) -> None:
         self.app, self.default_limit, self.route_limits = app, default_limit, route_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -109,11 +109,11 @@ class DeclaredLengthMiddleware:
     def _limit(self, scope: Scope) -> int:
         for pattern, methods, limit in self.route_limits:
             if scope["method"] in methods and pattern.match(scope["path"]):
-                return limit
+                return int(limit)
         return self.default_limit
 
 
-def _route_limits(routers: Iterable[APIRouter]) -> list[tuple[Any, set[str], int]]:
+def _route_limits(routers: Iterable[APIRouter]) -> list[tuple[Any, set[str], Any]]:
     """Routes that declare a body limit of their own (uploads), as (path pattern, methods, limit)."""
     return [
         (route.path_regex, set(route.methods or ()), route.max_body_size)

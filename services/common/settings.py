@@ -12,10 +12,20 @@ if TYPE_CHECKING:
     from services.common.auth import TokenVerifier
 
 
-class ServiceSettings(BaseSettings):
-    """Connection and runtime settings of one service; built once at start-up and passed down."""
+#: Docker/Kubernetes secrets: a file named like the variable (`applications_master_key`) is read as its value.
+SECRETS_DIR = Path("/run/secrets")
 
-    model_config = SettingsConfigDict(env_prefix="THAMM_", frozen=True, extra="ignore")
+
+class ServiceSettings(BaseSettings):
+    """Connection and runtime settings of one service; built once at start-up and passed down.
+
+    Values come from the environment (`<PREFIX>_<FIELD>`) or, where the platform mounts them as files, from
+    `/run/secrets/<prefix>_<field>` (compose and Kubernetes secrets), so passwords need not be in the env.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="THAMM_", frozen=True, extra="ignore", secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None
+    )
 
     service_name: str = "thamm"
     environment: Literal["local", "production"] = Field(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts.compat import breaking_changes, check_against_history
-from contracts.generate import ASYNCAPI_FILE, CONTRACTS_DIR, SCHEMAS_DIR, stale_files
+from contracts.tools.compat import breaking_changes, check_against_history
+from contracts.tools.generate import ASYNCAPI_FILE, CONTRACTS_DIR, SCHEMAS_DIR, stale_files
 
 TOOLS = CONTRACTS_DIR / "tools"
 
@@ -104,3 +104,14 @@ def test_every_schema_is_a_json_schema_of_its_type() -> None:
         assert schema["title"] == path.stem
         assert schema["$schema"].endswith("2020-12/schema")
         assert schema["description"]
+
+
+def test_only_released_types_are_held_to_the_compatibility_rules() -> None:
+    from contracts.catalog import CATALOG, RELEASED_TOPICS, is_released
+    from contracts.topics import APPLICATIONS, TRAINING
+
+    assert APPLICATIONS in RELEASED_TOPICS and TRAINING not in RELEASED_TOPICS
+    released = [t for t in CATALOG if is_released(t)]
+    assert released and all(t.startswith(("thamm.applications.", "thamm.journey.")) for t in released)
+    assert not is_released("thamm.training.exam_passed.v1")
+    assert not is_released("thamm.nothing.v1")

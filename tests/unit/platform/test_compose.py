@@ -41,7 +41,8 @@ def test_platform_services_build_our_image_and_wait_for_provisioning() -> None:
     assert (REPO_ROOT / "Dockerfile").exists()
     for name, svc in _platform_services().items():
         assert svc["build"] == ".", name
-        assert "provision" in svc["depends_on"], name
+        waits_for = set(svc["depends_on"]) | {d for m in svc["depends_on"] for d in SERVICES[m].get("depends_on", {})}
+        assert "provision" in waits_for, name
     provision = SERVICES["provision"]["depends_on"]
     assert {k for k, v in provision.items() if v["condition"] == "service_healthy"} == {
         "postgres",
@@ -52,8 +53,32 @@ def test_platform_services_build_our_image_and_wait_for_provisioning() -> None:
 
 def test_published_ports_match_the_launcher_defaults() -> None:
     defaults = StackSettings()
-    published = {name: {p.split(":")[0] for p in svc.get("ports", [])} for name, svc in SERVICES.items()}
+    published = {name: {p.split(":")[-2] for p in svc.get("ports", [])} for name, svc in SERVICES.items()}
     assert str(defaults.kafka_port) in published["kafka"]
     assert str(defaults.temporal_port) in published["temporal"]
     assert str(defaults.temporal_ui_port) in published["temporal-ui"]
     assert str(defaults.applications_port) in published["applications-api"]
+
+
+def test_ports_are_published_on_loopback_only() -> None:
+    for name, svc in SERVICES.items():
+        for port in svc.get("ports", []):
+            assert port.startswith("127.0.0.1:"), (name, port)
+
+
+def test_each_process_gets_only_its_own_secrets() -> None:
+    def secrets(name: str) -> set[str]:
+        return set(SERVICES[name].get("secrets", []))
+
+    assert secrets("applications-api") >= {"applications_master_key", "applications_hash_key"}
+    assert "applications_migration_database_url" not in secrets("applications-api"), "migrations run as the owner"
+    assert secrets("applications-relay") == {"applications_database_url"}, "the relay needs no keys"
+    holders = {name for name in SERVICES if "service-private.pem" in secrets(name)}
+    assert holders == {"journey-worker"}, "only the worker signs service tokens"
+    assert not any("jwt-private" in s for name in SERVICES for s in secrets(name)), "no process signs people's tokens"
+    for name in ("journey-worker", "journey-bridge", "journey-api"):
+        assert not {s for s in secrets(name) if s.startswith("applications_")}, name
+    assert {n for n in SERVICES if "postgres_password" in secrets(n)} == {"postgres", "temporal", "provision"}
+    for name, svc in SERVICES.items():
+        env = svc.get("environment") or {}
+        assert not any("PASSWORD=" in str(v) or str(v).startswith("postgresql") for v in env.values()), name

@@ -1,7 +1,8 @@
 """Generate the committed contract artefacts: one JSON Schema per event type and the AsyncAPI 3.0 document.
 
-`python -m contracts.generate` (or `make contracts`) writes them; `--check` only reports stale files.
-Before writing, every change is checked for compatibility with the published schema (contracts.compat).
+`python -m contracts.tools.generate` (or `make contracts`) writes them; `--check` only reports stale files.
+Before writing, every change to a released type is checked for compatibility with its published schema
+(contracts.tools.compat); types not yet released may change in place.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import yaml
 
 from contracts import topics
 from contracts.base import Event
-from contracts.catalog import ALL_EVENTS
-from contracts.compat import breaking_changes
+from contracts.catalog import ALL_EVENTS, is_released
+from contracts.tools.compat import breaking_changes
 
-CONTRACTS_DIR = Path(__file__).resolve().parent
+CONTRACTS_DIR = Path(__file__).resolve().parents[1]
 SCHEMAS_DIR = CONTRACTS_DIR / "schemas"
 ASYNCAPI_FILE = CONTRACTS_DIR / "asyncapi.yaml"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -208,7 +209,7 @@ def stale_files(expected: dict[Path, str] | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m contracts.generate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m contracts.tools.generate", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
     args = parser.parse_args(argv)
     expected = expected_files()
@@ -219,9 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     problems = []
     for path, text in expected.items():
-        if path.suffix == ".json" and path.exists():
+        if path.suffix == ".json" and path.exists() and is_released(path.stem):
             problems += [f"{path.name}: {p}" for p in breaking_changes(json.loads(path.read_text()), json.loads(text))]
-    removed = [p for p in SCHEMAS_DIR.glob("*.json") if p not in expected]
+    removed = [p for p in SCHEMAS_DIR.glob("*.json") if p not in expected and is_released(p.stem)]
     problems += [f"{p.name}: published type removed (keep it, or deprecate it beside its successor)" for p in removed]
     if problems:
         print("refusing to regenerate: breaking change(s) to published types; publish a new version (.v2) instead:")

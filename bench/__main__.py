@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
 
 from bench import applications, backbone, journey
@@ -62,4 +61,6 @@ if __name__ == "__main__":
     parser.add_argument("suites", nargs="*", help=f"any of {', '.join(SUITES)} (default: all)")
     parser.add_argument("--events", type=int, default=10000)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.suites or list(SUITES), args.events)))
+    from deploy.local.__main__ import exit_now
+
+    exit_now(asyncio.run(main(args.suites or list(SUITES), args.events)))

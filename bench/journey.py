@@ -138,8 +138,22 @@ async def open_journeys_memory(client: Client, queue: str, n: int) -> float:
     return float(after - before) / (1024 * 1024) / n * 1000
 
 
+def quiet_runtime() -> Any:
+    """A Temporal runtime whose core logs only errors: its warnings (e.g. evicted-task notices under load)
+    would otherwise interleave with the printed figures."""
+    from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        )
+    )
+
+
 async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> JourneyFigures:
-    client = await Client.connect(stack.temporal_address, data_converter=pydantic_data_converter)
+    client = await Client.connect(
+        stack.temporal_address, data_converter=pydantic_data_converter, runtime=quiet_runtime()
+    )
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     services = FakeServices()
     async with Worker(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import time
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("up", "start (idempotent)"), ("down", "stop gracefully")):
         p = sub.add_parser(name, help=text)
         p.add_argument("components", nargs="*", help="only these (default: all)")
+        if name == "up":
+            p.add_argument(
+                "--watch", action="store_true", help="stay in the foreground and restart a crashed platform process"
+            )
     sub.add_parser("status", help="each component with its pid, port and health")
     logs = sub.add_parser("logs", help="last lines of a component's log")
     logs.add_argument("component")
@@ -41,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(stack.up(args.components))
             print(f"stack up in {time.monotonic() - started:.1f}s")
             _print_urls(settings)
+            if args.watch:
+                print("watching the platform's processes (Ctrl-C stops watching; the stack keeps running)")
+                asyncio.run(stack.watch(args.components))
         elif args.command == "down":
             stack.down(args.components)
             print("stack down")
@@ -59,13 +67,25 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             from deploy.local.demo import run_demo
 
-            return asyncio.run(run_demo(settings))
+            return exit_now(asyncio.run(run_demo(settings)))
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def exit_now(code: int) -> int:
+    """Leave without interpreter finalisation once a Temporal client was used.
+
+    The Temporal SDK's Rust core keeps threads that may call into Python while the interpreter shuts down,
+    which aborts the process (`Fatal Python error: PyGILState_Release`) after the work is done. Everything
+    is flushed first; nothing else is left to clean up by then.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _print_urls(s: StackSettings) -> None:

@@ -91,6 +91,29 @@ class Stack:
             await asyncio.sleep(0.3)
         return False
 
+    async def watch(
+        self, names: Sequence[str] | None = None, *, interval_s: float = 2.0, max_backoff_s: float = 60.0
+    ) -> None:
+        """Restart platform processes that died, with an exponential back-off per process, until cancelled."""
+        selected = [c for c in self.select(names) if c.kind == "platform"]
+        backoff = {c.name: 1.0 for c in selected}
+        next_try = {c.name: 0.0 for c in selected}
+        while True:
+            now = time.monotonic()
+            for component in selected:
+                if component.pid_file.running_pid() is not None or now < next_try[component.name]:
+                    continue
+                stamp = time.strftime("%H:%M:%S")
+                print(f"{stamp}  {component.name} is down; restarting (next retry in {backoff[component.name]:.0f}s)")
+                try:
+                    await self._start_one(component, echo=True)
+                    backoff[component.name] = 1.0
+                except StackError as exc:
+                    print(f"{stamp}  {component.name} did not come back: {str(exc).splitlines()[0]}")
+                    next_try[component.name] = now + backoff[component.name]
+                    backoff[component.name] = min(max_backoff_s, backoff[component.name] * 2)
+            await asyncio.sleep(interval_s)
+
     def down(self, names: Sequence[str] | None = None, *, echo: bool = True) -> None:
         """Stop the platform's processes together, then the infrastructure in reverse order.
 

@@ -96,3 +96,22 @@ async def test_redelivered_submission_does_not_start_a_second_journey(
     handle = temporal_client.get_workflow_handle(workflow_id)
     history = await handle.query(ApprenticeJourneyWorkflow.history)
     assert [entry.stage for entry in history] == [JourneyStage.SUBMITTED]
+
+
+async def test_watch_restarts_a_crashed_platform_process(platform: Stack) -> None:
+    import os
+    import signal
+
+    bridge = platform.select(["journey-bridge"])[0]
+    pid = bridge.pid_file.running_pid()
+    assert pid is not None
+    os.killpg(pid, signal.SIGKILL)
+    watcher = asyncio.create_task(platform.watch(["journey-bridge"], interval_s=0.5))
+    try:
+        deadline = time.monotonic() + 60
+        while bridge.pid_file.running_pid() in (None, pid):
+            assert time.monotonic() < deadline, "the watcher did not restart the bridge"
+            await asyncio.sleep(0.5)
+    finally:
+        watcher.cancel()
+    assert await bridge.healthy()

@@ -65,3 +65,18 @@ def test_every_platform_process_gets_its_connection_settings(stack_settings: Sta
         if process.database:
             assert env[f"{prefix}DATABASE_URL"].endswith(f":{stack_settings.postgres_port}/{process.database}")
         assert os.path.basename(process.argv()[0]).startswith("python")
+
+
+def test_each_process_gets_only_its_own_secrets(stack_settings: StackSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPLICATIONS_MASTER_KEY", "exported in the launcher's shell")
+    envs = {p.name: p.env() for p in platform_processes(stack_settings)}
+    assert "APPLICATIONS_MASTER_KEY" in envs["applications-api"]
+    assert envs["applications-api"]["APPLICATIONS_MASTER_KEY"] != "exported in the launcher's shell"
+    for name, env in envs.items():
+        if name != "applications-api":
+            assert not {k for k in env if k.endswith(("MASTER_KEY", "HASH_KEY"))}, name
+        assert not any("jwt-private" in v for v in env.values()), f"{name} must not hold the people's signing key"
+        assert not any(v.startswith("postgresql+asyncpg://postgres:") for v in env.values()), f"{name} as superuser"
+    signers = {name for name, env in envs.items() if "JOURNEY_SERVICE_SIGNING_KEY_FILE" in env}
+    assert signers == {"journey-worker"}
+    assert envs["applications-api"]["APPLICATIONS_DATABASE_URL"].startswith("postgresql+asyncpg://applications_app:")

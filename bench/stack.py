@@ -20,6 +20,8 @@ BENCH_SETTINGS = StackSettings(
     visa_port=28004,
     monitoring_port=28005,
     journey_port=28006,
+    relay_metrics_port=29101,
+    bridge_metrics_port=29102,
 )
 
 

@@ -31,6 +31,8 @@ def stack_settings() -> StackSettings:
         visa_port=18004,
         monitoring_port=18005,
         journey_port=18006,
+        relay_metrics_port=19101,
+        bridge_metrics_port=19102,
         stop_timeout_s=15,
     )
 

@@ -33,6 +33,7 @@ from contracts.journey import (
 )
 from contracts.topics import APPLICATIONS, JOURNEY_BRIDGE_GROUP, MATCHING, MONITORING, TRAINING, VISA
 from services.common.consumer import EventConsumer, Handler, PermanentError, run_until_signalled
+from services.common.metrics import serve_metrics
 from services.common.telemetry import setup_telemetry
 from workflows import search
 from workflows.config import JourneySettings, connect_temporal
@@ -125,6 +126,7 @@ class JourneyBridge:
 async def main() -> None:
     settings = JourneySettings()
     setup_telemetry(settings)
+    serve_metrics(settings.metrics_port, settings.http_host)
     client = await connect_temporal(settings)
     bridge = JourneyBridge(client, settings.parameters)
     consumer = EventConsumer(

@@ -73,6 +73,7 @@ class PlatformProcess(Component):
     secrets: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
     migrate: bool = False
+    metrics_port: int | None = None
 
     def argv(self) -> list[str]:
         return [sys.executable, "-m", self.module, *self.args]
@@ -109,6 +110,8 @@ class PlatformProcess(Component):
             env[f"{p}HTTP_HOST"] = s.host
             env[f"{p}AUTH_PUBLIC_KEY_FILE"] = str(ensure_dev_keys()[1])
             env[f"{p}AUTH_SERVICE_PUBLIC_KEY_FILE"] = str(ensure_service_keys()[1])
+        if self.metrics_port:
+            env[f"{p}METRICS_PORT"] = str(self.metrics_port)
         for name in self.secrets:
             env[f"{p}{name}"] = dev_secret(f"{p}{name}")
         env.update({k: v.format(run_dir=s.run_dir, keys_dir=DEV_KEYS_DIR) for k, v in self.extra_env.items()})

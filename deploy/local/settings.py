@@ -29,6 +29,8 @@ class StackSettings(BaseSettings):
     visa_port: int = 8004
     monitoring_port: int = 8005
     journey_port: int = 8006
+    relay_metrics_port: int = Field(default=9101, description="/metrics of the applications relay")
+    bridge_metrics_port: int = Field(default=9102, description="/metrics of the journey bridge")
     postgres_durable: bool = Field(
         default=False, description="fsync and synchronous_commit on (benchmarks); off for fast local development"
     )

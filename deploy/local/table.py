@@ -27,9 +27,9 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     journey: dict[str, Any] = {"kind": "platform", **JOURNEY}
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
-        PlatformProcess("applications-relay", s, args=("relay",), **relay),
+        PlatformProcess("applications-relay", s, args=("relay",), metrics_port=s.relay_metrics_port, **relay),
         PlatformProcess("journey-worker", s, module="workflows.worker", **journey, **SIGNING),
-        PlatformProcess("journey-bridge", s, module="workflows.bridge", **journey),
+        PlatformProcess("journey-bridge", s, module="workflows.bridge", metrics_port=s.bridge_metrics_port, **journey),
         PlatformProcess(
             "journey-api",
             s,

@@ -115,3 +115,26 @@ async def test_watch_restarts_a_crashed_platform_process(platform: Stack) -> Non
     finally:
         watcher.cancel()
     assert await bridge.healthy()
+
+
+async def test_the_relay_and_the_bridge_serve_metrics(platform: Stack, stack_settings: StackSettings) -> None:
+    await submit(stack_settings)
+    async with httpx.AsyncClient() as http:
+        deadline = time.monotonic() + 30
+        relay = bridge = ""
+        while True:
+            try:  # the processes open their metrics port a moment after they start
+                relay = (
+                    await http.get(f"http://{stack_settings.host}:{stack_settings.relay_metrics_port}/metrics")
+                ).text
+                bridge = (
+                    await http.get(f"http://{stack_settings.host}:{stack_settings.bridge_metrics_port}/metrics")
+                ).text
+            except httpx.ConnectError:
+                pass
+            if 'thamm_outbox_published_total{service="applications"}' in relay and "thamm_consumer_lag{" in bridge:
+                break
+            assert time.monotonic() < deadline, (relay[-500:], bridge[-500:])
+            await asyncio.sleep(0.5)
+    assert 'thamm_outbox_backlog{service="applications"}' in relay
+    assert 'group="journey-bridge",partition=' in bridge

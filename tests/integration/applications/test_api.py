@@ -4,48 +4,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 
 from deploy.local.demo_data import application_body
-from deploy.local.settings import StackSettings
-from deploy.local.stack import Stack
-from services.applications.app import create_app
 from services.applications.config import ApplicationsSettings
-from services.common.migrations import upgrade_to_head
-from tests.support.helpers import MIGRATIONS, applications_database, applications_settings, auth
+from tests.support.helpers import auth
 
 pytestmark = pytest.mark.integration
 
 PDF = b"%PDF-1.7\n" + b"x" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"y" * 200
-
-
-@pytest_asyncio.fixture(scope="module")
-async def settings(
-    infra: Stack, stack_settings: StackSettings, tmp_path_factory: pytest.TempPathFactory
-) -> ApplicationsSettings:
-    db = await applications_database(stack_settings, "apps")
-    settings = applications_settings(
-        stack_settings, db, document_dir=tmp_path_factory.mktemp("docs"), max_upload_bytes=64 * 1024
-    )
-    await upgrade_to_head(settings, MIGRATIONS)
-    return settings
-
-
-@pytest_asyncio.fixture(scope="module")
-async def http(settings: ApplicationsSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api", headers=auth()) as client,
-    ):
-        yield client
 
 
 async def fetch(settings: ApplicationsSettings, sql: str, *args: Any) -> list[asyncpg.Record]:

@@ -19,37 +19,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 
 from deploy.local.demo_data import application_body
-from deploy.local.settings import StackSettings
-from deploy.local.stack import Stack
 from services.applications.app import create_app
 from services.applications.config import ApplicationsSettings
 from services.applications.handlers.personal_data import delete_pending_blobs
-from services.common.migrations import upgrade_to_head
-from tests.support.helpers import MIGRATIONS, applications_database, applications_settings, auth, token
+from tests.support.helpers import auth, token
 
 pytestmark = pytest.mark.integration
-
-
-@pytest_asyncio.fixture(scope="module")
-async def settings(
-    infra: Stack, stack_settings: StackSettings, tmp_path_factory: pytest.TempPathFactory
-) -> ApplicationsSettings:
-    db = await applications_database(stack_settings, "sec")
-    settings = applications_settings(
-        stack_settings, db, document_dir=tmp_path_factory.mktemp("docs"), max_upload_bytes=64 * 1024
-    )
-    await upgrade_to_head(settings, MIGRATIONS)
-    return settings
-
-
-@pytest_asyncio.fixture(scope="module")
-async def app(settings: ApplicationsSettings) -> AsyncIterator[Any]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
 
 
 def client(app: Any, **headers: str) -> httpx.AsyncClient:

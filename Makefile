@@ -54,5 +54,6 @@ contracts: bootstrap
 bench: install
 	$(PY) -m bench
 
-clean: down
+clean:
+	@if [ -x $(PY) ]; then $(PY) -m deploy.local clean; fi
 	rm -rf .run

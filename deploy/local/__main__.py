@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--watch", action="store_true", help="stay in the foreground and restart a crashed platform process"
             )
     sub.add_parser("status", help="each component with its pid, port and health")
+    sub.add_parser("clean", help="stop everything and delete the run folder and PostgreSQL's data")
     logs = sub.add_parser("logs", help="last lines of a component's log")
     logs.add_argument("component")
     logs.add_argument("-n", type=int, default=50)
@@ -52,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             stack.down(args.components)
             print("stack down")
+        elif args.command == "clean":
+            stack.down()
+            for component in stack.components:
+                component.clean()
+            shutil.rmtree(settings.run_dir, ignore_errors=True)
+            print(f"removed {settings.run_dir}")
         elif args.command == "status":
             rows = asyncio.run(stack.status())
             print(f"{'component':<20} {'pid':>8} {'port':>6}  health")

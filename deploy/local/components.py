@@ -51,6 +51,9 @@ class Component:
     def user(self) -> str | None:
         return None
 
+    def clean(self) -> None:
+        """Delete the component's data kept outside the run folder, if any."""
+
     def spawn_options(self) -> dict[str, Any]:
         """Extra subprocess options (user, group, working folder)."""
         return {}

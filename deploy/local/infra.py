@@ -88,6 +88,10 @@ class Postgres(Component):
             self._initdb(user)
         (self.data_dir / "pg_hba.conf").write_text(_PG_HBA)
 
+    def clean(self) -> None:
+        if self.user() is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
     def _initdb(self, user: str | None) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.chmod(0o700)

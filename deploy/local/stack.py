@@ -156,3 +156,5 @@ async def private_infrastructure(settings: StackSettings) -> AsyncIterator[Stack
         yield stack
     finally:
         Stack(settings).down(echo=False)
+        for component in stack.components:
+            component.clean()

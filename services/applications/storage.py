@@ -22,7 +22,7 @@ class DocumentStorage(Protocol):
 
 
 class LocalFolderStorage:
-    """Blobs as files named by their SHA-256 under a root folder (two-level fan-out)."""
+    """Blobs as files named by their SHA-256 under a root folder (two-level fan-out); files 0600, folders 0700."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -37,10 +37,14 @@ class LocalFolderStorage:
         path = self._path(digest)
 
         def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root, path.parent):  # private: readable by the service's user only
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                folder.chmod(0o700)
             if not path.exists():
                 tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(content)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    out.write(content)
                 tmp.replace(path)
 
         await asyncio.to_thread(write)

@@ -256,6 +256,7 @@ async def test_erasure_leaves_no_plaintext_behind(app: Any, settings: Applicatio
         await officer.post(f"/v1/applications/{app_id}/withdraw", json={"reason_code": "FAMILY", "note": note})
         files = [p for p in settings.document_dir.rglob("*") if p.is_file() and p not in before]
         assert files and all(b"confidential scan" not in p.read_bytes() for p in files), "scans are stored encrypted"
+        assert all(p.stat().st_mode & 0o777 == 0o600 and p.parent.stat().st_mode & 0o777 == 0o700 for p in files)
         erased = await officer.delete(f"/v1/candidates/{candidate_id}/personal-data")
         assert erased.status_code == 200
         assert await delete_pending_blobs(app.state.ctx) >= 1

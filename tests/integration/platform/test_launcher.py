@@ -80,3 +80,17 @@ def test_each_process_gets_only_its_own_secrets(stack_settings: StackSettings, m
     signers = {name for name, env in envs.items() if "JOURNEY_SERVICE_SIGNING_KEY_FILE" in env}
     assert signers == {"journey-worker"}
     assert envs["applications-api"]["APPLICATIONS_DATABASE_URL"].startswith("postgresql+asyncpg://applications_app:")
+
+
+async def test_postgres_over_tcp_needs_a_password(infra: Stack, stack_settings: StackSettings) -> None:
+    import asyncpg
+
+    for user in ("postgres", "applications_app"):
+        with pytest.raises((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+            await asyncpg.connect(f"postgresql://{user}@{stack_settings.host}:{stack_settings.postgres_port}/postgres")
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(
+                f"postgresql://{user}:wrong@{stack_settings.host}:{stack_settings.postgres_port}/postgres"
+            )
+    conn = await asyncpg.connect(stack_settings.postgres_admin_dsn)
+    await conn.close()

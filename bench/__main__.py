@@ -57,6 +57,11 @@ async def main(selected: list[str], events: int) -> int:
 
 
 if __name__ == "__main__":
+    import logging
+
+    # Figures only: the clients' transient notices (a consumer group still forming) are not results.
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("suites", nargs="*", help=f"any of {', '.join(SUITES)} (default: all)")
     parser.add_argument("--events", type=int, default=10000)

@@ -179,7 +179,7 @@ async def run(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
     )
     await upgrade_to_head(settings, MIGRATIONS)
-    ids = await seed(settings.asyncpg_dsn, settings, candidates)
+    ids = await seed(settings.owner_database_url.replace("postgresql+asyncpg:", "postgresql:"), settings, candidates)
     token = dev_token("case_officer", "bench")
     headers = {"Authorization": f"Bearer {token}"}
     ports = {"service": free_port(), "bare": free_port(), "asyncpg": free_port()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -565,3 +566,17 @@ def test_openapi_documents_examples_and_problems(http: httpx.AsyncClient) -> Non
     assert "examples" in json.dumps(spec["components"]["schemas"]["ApplicationCreate"])
     assert {"401", "403", "422"} <= set(create_op["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create_op["parameters"])
+
+
+def test_every_operation_has_a_readable_id_and_one_tag(http: httpx.AsyncClient) -> None:
+    spec = http._transport.app.openapi()  # type: ignore[attr-defined]
+    operations = [op for path in spec["paths"].values() for op in path.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", i) and not i.endswith(("_get", "_post")) for i in ids), ids
+    assert all(len(op["tags"]) == 1 for op in operations)
+    assert {"create_application", "submit_application", "upload_document", "erase_personal_data"} <= set(ids)
+    create = spec["paths"]["/v1/applications"]["post"]
+    assert "read_application" in create["responses"]["201"]["links"]
+    region = spec["components"]["schemas"]["CandidateIn"]["properties"]["region"]
+    assert "casablanca-settat" in json.dumps(region), "reference data is an enum in the schema"

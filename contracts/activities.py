@@ -24,17 +24,32 @@ class ActivityRequest(BaseModel):
 
 
 class EnrolRequest(ActivityRequest):
-    """training: `POST /v1/enrolments` - enrol a pre-selected candidate in the next language cohort."""
+    """training: `POST /v1/enrolments` - enrol a pre-selected candidate in the next language cohort.
+
+    A repeat (same key, or the same candidate again) answers 2xx with the same enrolment."""
 
     occupation_code: str
     region: str
     target_level: str = "B1"
 
 
+class CancelEnrolmentRequest(ActivityRequest):
+    """training: `POST /v1/enrolments/{enrolment_id}/cancel` - compensation when the candidate leaves."""
+
+    reason_code: str
+
+
+class CancelEnrolmentResponse(BaseModel):
+    cancelled: bool = Field(description="False when it was already cancelled or ended (still a 2xx).")
+
+
 class EnrolResponse(BaseModel):
+    """The enrolment; without a cohort (and start) while the candidate waits for a free place."""
+
     enrolment_id: UUID
-    cohort_id: str
-    starts_on: date
+    status: str = Field(default="enrolled", description="`enrolled` or `waiting`.")
+    cohort_id: str | None = None
+    starts_on: date | None = None
 
 
 class MatchRequest(ActivityRequest):

@@ -67,6 +67,7 @@ class Principal:
     roles: frozenset[Role]
     employer_id: str | None = None
     issuer: str = ""
+    provider: str | None = None  # a trainer's language provider
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -234,11 +235,15 @@ class TokenVerifier:
         employer = claims.get("employer_id")
         if Role.EMPLOYER in roles and not employer:
             raise InvalidToken("an employer token needs an employer_id claim")
+        provider = claims.get("provider")
+        if Role.TRAINER in roles and not provider:
+            raise InvalidToken("a trainer token needs a provider claim")
         return Principal(
             subject=str(claims["sub"]),
             roles=roles,
             employer_id=str(employer) if employer else None,
             issuer=trusted.issuer,
+            provider=str(provider) if provider else None,
         )
 
 
@@ -343,6 +348,7 @@ def issue_token(
     employer_id: str | None = None,
     ttl_s: int = 3600,
     kid: str | None = None,
+    provider: str | None = None,
 ) -> str:
     """Sign an access token (EdDSA, `typ: at+jwt`)."""
     now = int(time.time())
@@ -358,6 +364,8 @@ def issue_token(
     }
     if employer_id:
         claims["employer_id"] = employer_id
+    if provider:
+        claims["provider"] = provider
     key = serialization.load_pem_private_key(private_key_pem, password=None)
     headers = {"typ": "at+jwt", **({"kid": kid} if kid else {})}
     return jwt.encode(claims, key, algorithm="EdDSA", headers=headers)  # type: ignore[arg-type]
@@ -397,6 +405,7 @@ def dev_token(
     keys: Path = DEV_KEYS_DIR,
     ttl_s: int = 3600,
     employer_id: str | None = None,
+    provider: str | None = None,
 ) -> str:
     """A token signed with the local dev keys: people's roles by the dev IdP, `service` by the service issuer."""
     if role == Role.SERVICE:
@@ -413,6 +422,7 @@ def dev_token(
         audience=DEV_AUDIENCE,
         employer_id=employer_id,
         ttl_s=ttl_s,
+        provider=provider or ("goethe" if role == Role.TRAINER else None),
     )
 
 
@@ -423,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub", required=True, help="subject (user or client id)")
     token.add_argument("--employer-id", help="required with --role employer")
+    token.add_argument("--provider", help="with --role trainer: the language provider (default goethe)")
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.add_argument("--keys", type=Path, default=DEV_KEYS_DIR)
     sub.add_parser("keys", help="create the dev key pairs (people and services) and print their paths")
@@ -436,7 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.role == "employer" and not args.employer_id:
         parser.error("--role employer needs --employer-id")
-    print(dev_token(args.role, args.sub, keys=args.keys, ttl_s=args.ttl, employer_id=args.employer_id))
+    print(
+        dev_token(
+            args.role, args.sub, keys=args.keys, ttl_s=args.ttl, employer_id=args.employer_id, provider=args.provider
+        )
+    )
     return 0
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel
+
 from contracts.base import Event
 
 
@@ -32,8 +34,11 @@ def _value(annotation: Any, name: str) -> Any:
         return 2
     if annotation is float:
         return 0.5
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation(**{n: _value(f.annotation, n) for n, f in annotation.model_fields.items()})
     if annotation is str:
-        return {"currency": "EUR", "region": "casablanca-settat", "land": "DE-BY"}.get(name, f"{name}-value")
+        samples = {"currency": "EUR", "region": "casablanca-settat", "land": "DE-BY", "fee_amount": "120.00"}
+        return samples.get(name, "MAD" if name.endswith("currency") else f"{name}-value")
     raise TypeError(f"no sample for {annotation!r} ({name})")
 
 

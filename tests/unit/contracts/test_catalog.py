@@ -85,14 +85,16 @@ def test_each_event_is_named_documented_and_routed(cls: type) -> None:
         assert not PERSONAL.search(name), f"{cls.TYPE}.{name} looks like personal data"
 
 
-def test_employer_events_are_keyed_by_employer_and_the_rest_by_candidate() -> None:
+def test_employer_and_cohort_events_are_keyed_by_them_and_the_rest_by_candidate() -> None:
     employer_keyed = {c.TYPE for c in ALL_EVENTS if c.KEY_FIELD == "employer_id"}
     assert employer_keyed == {
         "thamm.matching.employer_registered.v1",
         "thamm.matching.position_published.v1",
         "thamm.matching.position_closed.v1",
     }
-    assert all(c.KEY_FIELD == "candidate_id" for c in ALL_EVENTS if c.TYPE not in employer_keyed)
+    cohort_keyed = {c.TYPE for c in ALL_EVENTS if c.KEY_FIELD == "cohort_id"}
+    assert cohort_keyed == {"thamm.training.cohort_status_changed.v1"}
+    assert all(c.KEY_FIELD == "candidate_id" for c in ALL_EVENTS if c.TYPE not in employer_keyed | cohort_keyed)
 
 
 def test_events_are_frozen_and_validate_their_fields() -> None:

@@ -100,6 +100,7 @@ def _print_urls(s: StackSettings) -> None:
     print(f"""
   Temporal UI          http://{s.host}:{s.temporal_ui_port}
   applications API     http://{s.host}:{s.applications_port}/docs
+  training API         http://{s.host}:{s.training_port}/docs
   journey API          http://{s.host}:{s.journey_port}/docs
   Kafka bootstrap      {s.kafka_bootstrap}
   PostgreSQL           postgresql://postgres@{s.host}:{s.postgres_port}/<service>

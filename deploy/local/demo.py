@@ -11,6 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.journey import journey_workflow_id
 from deploy.local.demo_data import DEMO_CANDIDATES
+from deploy.local.demo_training import attend, plan_cohort, sit_exam, wait_for_enrolment
 from deploy.local.settings import StackSettings
 from services.common.auth import dev_token
 
@@ -69,6 +70,39 @@ async def wait_for_journey(client: Client, workflow_id: str, stage: str, timeout
     raise TimeoutError(f"{workflow_id} did not reach {stage} within {timeout_s:.0f}s")
 
 
+async def run_training(
+    client: Client, officer: httpx.AsyncClient, settings: StackSettings, candidate_id: str, workflow_id: str
+) -> None:
+    """Enrolment by the journey, attendance, a modular exam over two sittings, then matching."""
+    from datetime import date, timedelta
+
+    enrolment = await wait_for_enrolment(officer, candidate_id)
+    seconds = await wait_for_journey(client, workflow_id, "LANGUAGE_TRAINING")
+    print(f"5. the journey enrolled the candidate through the training service: cohort {enrolment['cohort_id']},")
+    print(f"   {workflow_id} is LANGUAGE_TRAINING after {seconds:.2f}s")
+    trainer_token = dev_token("trainer", "demo-trainer", provider="goethe")
+    training = f"http://{settings.host}:{settings.training_port}"
+    async with httpx.AsyncClient(
+        base_url=training, timeout=10, headers={"Authorization": f"Bearer {trainer_token}"}
+    ) as trainer:
+        rate = await attend(trainer, str(enrolment["cohort_id"]), str(enrolment["id"]))
+    print(f"6. the trainer recorded {rate['sessions_held']} sessions: attendance {rate['attendance_rate']:.0%}")
+    first = await sit_exam(officer, str(enrolment["id"]), date.today() + timedelta(days=150), "writing")
+    print(
+        f"7. Goethe B1, first sitting {first['sitting_on']}: writing failed (exam_failed, modules to retake: writing)"
+    )
+    second = await sit_exam(officer, str(enrolment["id"]), date.today() + timedelta(days=180), "reading")
+    print(
+        f"8. second sitting {second['sitting_on']}: writing passed; modules combine (Goethe is modular) -> exam_passed"
+    )
+    seconds = await wait_for_journey(client, workflow_id, "MATCHING")
+    print(f"9. {workflow_id} is MATCHING after {seconds:.2f}s")
+    print(
+        "   (its request_matching activity now waits for the matching service on port "
+        f"{settings.matching_port}, which is not part of this release)\n"
+    )
+
+
 async def run_demo(settings: StackSettings) -> int:
     base = f"http://{settings.host}:{settings.applications_port}"
     ui = f"http://{settings.host}:{settings.temporal_ui_port}"
@@ -93,19 +127,20 @@ async def run_demo(settings: StackSettings) -> int:
             print(f"2. journey {workflow_id} running with JourneyStage=SUBMITTED after {seconds:.2f}s")
             print(f"   open it: {ui}/namespaces/default/workflows/{workflow_id}\n")
         first = DEMO_CANDIDATES_SUBMITTED[0]
-        await preselect(http, first)
-        workflow_id = journey_workflow_id(first["candidate_id"])
-        seconds = await wait_for_journey(client, workflow_id, "PRESELECTED")
-        print(f"3. documents verified and candidate pre-selected: {workflow_id} is PRESELECTED after {seconds:.2f}s")
-        print(
-            "   (its enrol_in_cohort activity now waits for the training service on port "
-            f"{settings.training_port}, which is not part of this release)\n"
-        )
+        training = f"http://{settings.host}:{settings.training_port}"
+        async with httpx.AsyncClient(base_url=training, timeout=10, headers=headers) as officer:
+            cohort = await plan_cohort(officer)
+            where = f"{cohort['site']} ({cohort['region']})"
+            print(f"3. cohort {cohort['id']} planned at {where}, starts {cohort['starts_on']}")
+            await preselect(http, first)
+            workflow_id = journey_workflow_id(first["candidate_id"])
+            print(f"4. documents verified and the candidate pre-selected: {workflow_id} leaves PRESELECTED")
+            await run_training(client, officer, settings, first["candidate_id"], workflow_id)
     print("Find every journey:")
     print(f"   UI:  {ui}/namespaces/default/workflows?query=WorkflowType%3D%22ApprenticeJourneyWorkflow%22")
     print(
         f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
-        "--query \"JourneyStage='PRESELECTED'\""
+        "--query \"JourneyStage='MATCHING'\""
     )
-    print(f"API docs: {base}/docs   Stop everything: make down")
+    print(f"API docs: {base}/docs  http://{settings.host}:{settings.training_port}/docs   Stop everything: make down")
     return 0

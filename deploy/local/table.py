@@ -15,20 +15,26 @@ APPLICATIONS = {
     "secrets": ("MASTER_KEY", "HASH_KEY"),
     "extra_env": {"APPLICATIONS_DOCUMENT_DIR": "{run_dir}/documents"},
 }
+TRAINING = {"env_prefix": "TRAINING_", "database": "training", "module": "services.training"}
 JOURNEY = {"env_prefix": "JOURNEY_"}
 #: Only the journey worker signs service tokens, with the service issuer's key (never the people's issuer key).
-SIGNING: dict[str, Any] = {"extra_env": {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/service-private.pem"}}
+SIGNING: dict[str, str] = {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/service-private.pem"}
 
 
 def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     """Every process the platform runs, in start order (compose lists the same names)."""
     apps: dict[str, Any] = {"kind": "platform", **APPLICATIONS}
     relay: dict[str, Any] = {**apps, "secrets": ()}  # the relay needs the database and Kafka, not the keys
-    journey: dict[str, Any] = {"kind": "platform", **JOURNEY}
+    training: dict[str, Any] = {"kind": "platform", **TRAINING}
+    journey: dict[str, Any] = {"kind": "platform", **JOURNEY, "extra_env": _service_urls(s)}
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
         PlatformProcess("applications-relay", s, args=("relay",), metrics_port=s.relay_metrics_port, **relay),
-        PlatformProcess("journey-worker", s, module="workflows.worker", **journey, **SIGNING),
+        PlatformProcess("training-api", s, s.training_port, args=("api",), migrate=True, **training),
+        PlatformProcess("training-relay", s, args=("relay",), **training),
+        PlatformProcess(
+            "journey-worker", s, module="workflows.worker", **{**journey, "extra_env": {**_service_urls(s), **SIGNING}}
+        ),
         PlatformProcess("journey-bridge", s, module="workflows.bridge", metrics_port=s.bridge_metrics_port, **journey),
         PlatformProcess(
             "journey-api",
@@ -41,6 +47,14 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
             **journey,
         ),
     ]
+
+
+def _service_urls(s: StackSettings) -> dict[str, str]:
+    """Where the journey's activities reach each service on this stack."""
+    return {f"JOURNEY_{name.upper()}_URL": f"http://{s.host}:{port}" for name, port in (
+        ("training", s.training_port), ("matching", s.matching_port), ("visa", s.visa_port),
+        ("monitoring", s.monitoring_port),
+    )}  # fmt: skip
 
 
 def infrastructure(s: StackSettings) -> list[Component]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -138,3 +139,35 @@ async def test_the_relay_and_the_bridge_serve_metrics(platform: Stack, stack_set
             await asyncio.sleep(0.5)
     assert 'thamm_outbox_backlog{service="applications"}' in relay
     assert 'group="journey-bridge",partition=' in bridge
+
+
+async def test_the_journey_enrols_through_the_training_service_and_reaches_matching(
+    platform: Stack, stack_settings: StackSettings, temporal_client: Client
+) -> None:
+    from deploy.local.demo import preselect
+    from deploy.local.demo_training import attend, plan_cohort, sit_exam, wait_for_enrolment
+
+    headers = {"Authorization": f"Bearer {dev_token()}"}
+    host = stack_settings.host
+    async with (
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.training_port}", headers=headers) as officer,
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.applications_port}", headers=headers) as apps,
+    ):
+        await plan_cohort(officer, site="osd-marrakech", provider="osd")
+        body = application_body("Hajar", "Ouali", "2002-03-03", "marrakech-safi", ("29302",), sex="F")
+        application = await submit_application(apps, body)
+        await preselect(apps, application)
+        workflow_id = journey_workflow_id(application["candidate_id"])
+        enrolment = await wait_for_enrolment(officer, application["candidate_id"])
+        assert enrolment["status"] == "enrolled" and enrolment["cohort_id"].startswith("C-")
+        await wait_for_journey(temporal_client, workflow_id, JourneyStage.LANGUAGE_TRAINING.value, timeout_s=60)
+        trainer = {"Authorization": f"Bearer {dev_token('trainer', 'osd-trainer', provider='osd')}"}
+        async with httpx.AsyncClient(
+            base_url=f"http://{host}:{stack_settings.training_port}", headers=trainer
+        ) as teaching:
+            assert (await attend(teaching, enrolment["cohort_id"], enrolment["id"], days=2))["sessions_held"] == 2
+        await sit_exam(officer, enrolment["id"], date.today(), "listening")
+        await sit_exam(officer, enrolment["id"], date.today() + timedelta(days=30), "reading")
+        await wait_for_journey(temporal_client, workflow_id, JourneyStage.MATCHING.value, timeout_s=60)
+    view = await temporal_client.get_workflow_handle(workflow_id).query(ApprenticeJourneyWorkflow.view)
+    assert view.cohort_id == enrolment["cohort_id"]

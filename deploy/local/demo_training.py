@@ -1,0 +1,64 @@
+"""The demo's language-training stage, as a case officer and a trainer drive it over the training API."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+MODULES = ("reading", "listening", "writing", "speaking")
+
+
+def _ok(response: httpx.Response, what: str) -> dict[str, Any]:
+    if response.status_code >= 300:
+        raise RuntimeError(f"{what} failed: {response.status_code} {response.text}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def plan_cohort(
+    officer: httpx.AsyncClient, site: str = "goethe-casablanca", provider: str = "goethe"
+) -> dict[str, Any]:
+    """A B1 cohort starting in two weeks at a site of the candidate's region."""
+    starts = date.today() + timedelta(days=14)
+    body = {"provider": provider, "site": site, "starts_on": str(starts), "ends_on": str(starts + timedelta(days=180)),
+            "hours_per_week": 25, "total_hours": 600, "capacity": 20, "target_level": "B1",
+            "trainers": ["demo-trainer"]}  # fmt: skip
+    return _ok(await officer.post("/v1/cohorts", json=body), "planning a cohort")
+
+
+async def wait_for_enrolment(officer: httpx.AsyncClient, candidate_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    """The candidate's enrolment, once the journey has asked for it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        page = _ok(await officer.get("/v1/enrolments", params={"candidate_id": candidate_id}), "listing enrolments")
+        if page["items"]:
+            return dict(page["items"][0])
+        await asyncio.sleep(0.3)
+    raise TimeoutError(f"no enrolment for candidate {candidate_id} within {timeout_s:.0f}s")
+
+
+async def attend(trainer: httpx.AsyncClient, cohort_id: str, enrolment_id: str, days: int = 3) -> dict[str, Any]:
+    """A few sessions with the candidate present; returns the attendance over the period."""
+    starts = date.today() + timedelta(days=14)
+    for day in range(days):
+        body = {"held_on": str(starts + timedelta(days=day)), "hours": 5,
+                "attendance": [{"enrolment_id": enrolment_id, "present": True}]}  # fmt: skip
+        _ok(await trainer.post(f"/v1/cohorts/{cohort_id}/sessions", json=body), "recording a session")
+    params = {"period_end": str(starts + timedelta(days=days - 1))}
+    return _ok(await trainer.get(f"/v1/enrolments/{enrolment_id}/attendance", params=params), "reading attendance")
+
+
+async def sit_exam(officer: httpx.AsyncClient, enrolment_id: str, on: date, *failed: str) -> dict[str, Any]:
+    """Register a Goethe B1 sitting (paid by the programme) and record its four module results."""
+    body = {"enrolment_id": enrolment_id, "provider": "goethe", "level": "B1", "sitting_on": str(on),
+            "fee_amount": "2300.00", "fee_currency": "MAD", "fee_payer": "programme"}  # fmt: skip
+    exam = _ok(await officer.post("/v1/exams", json=body), "registering an exam")
+    scores = [(m, m not in failed) for m in MODULES]
+    results = {
+        "results": [{"module": m, "score": 75 if ok else 40, "max_score": 100, "passed": ok} for m, ok in scores]
+    }
+    return _ok(await officer.post(f"/v1/exams/{exam['id']}/results", json=results), "recording exam results")

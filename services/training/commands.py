@@ -11,10 +11,9 @@ from contracts.training import CefrLevel, CertificateStatus, CohortStatus, CostP
 
 @dataclass(frozen=True)
 class PlanCohort:
-    provider: str
     site: str
     starts_on: date
-    ends_on: date
+    weeks: int
     hours_per_week: int
     total_hours: int
     capacity: int
@@ -27,7 +26,7 @@ class ChangeCohort:
     cohort_id: str
     capacity: int | None = None
     trainers: tuple[str, ...] | None = None
-    ends_on: date | None = None
+    weeks: int | None = None
 
 
 @dataclass(frozen=True)

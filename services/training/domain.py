@@ -52,7 +52,11 @@ class CohortFull(DomainError):
 
 
 class NotInCohort(DomainError):
-    kind, code, title = ErrorKind.INVALID, "validation-error", "Request validation failed"
+    code, title = "not-in-cohort", "Attendance does not match the cohort's enrolment"
+
+
+class WrongCandidate(DomainError):
+    code, title = "wrong-candidate", "Not the candidate of this enrolment"
 
 
 class CandidatePays(DomainError):

@@ -10,12 +10,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response, status
 
 from contracts.activities import CancelEnrolmentResponse, EnrolResponse
-from contracts.training import CohortStatus
+from contracts.training import CohortStatus, LanguageModule
 from services.common.app import service_router
 from services.common.auth import Principal, Role, require
 from services.common.fields import IsoDate
 from services.common.idempotency import IDEMPOTENCY_DOC
-from services.common.problems import invalid
 from services.training import commands as cmd
 from services.training import domain, queries
 from services.training.context import TrainingContext
@@ -122,7 +121,7 @@ async def read_cohort(cohort_id: str, ctx: Ctx, actor: Reader) -> CohortPublic:
 )
 async def update_cohort(cohort_id: str, body: CohortUpdate, ctx: Ctx, actor: Officer) -> CohortPublic:
     trainers = tuple(body.trainers) if body.trainers is not None else None
-    command = cmd.ChangeCohort(cohort_id, capacity=body.capacity, trainers=trainers, ends_on=body.ends_on)
+    command = cmd.ChangeCohort(cohort_id, capacity=body.capacity, trainers=trainers, weeks=body.weeks)
     return _cohort(await cohorts.change_cohort(ctx, actor, command))
 
 
@@ -193,7 +192,7 @@ async def cancel_enrolment(
 ) -> CancelEnrolmentResponse:
     current = await queries.get_enrolment(ctx, actor, enrolment_id)
     if body.candidate_id is not None and body.candidate_id != current.candidate_id:
-        raise invalid("#/candidate_id", "not the candidate of this enrolment")
+        raise domain.WrongCandidate(f"enrolment {enrolment_id} is not candidate {body.candidate_id}'s")
     _, cancelled = await enrolments.cancel_enrolment(ctx, actor, cmd.CancelEnrolment(enrolment_id, body.reason_code))
     return CancelEnrolmentResponse(cancelled=cancelled)
 
@@ -207,14 +206,12 @@ async def read_attendance(
     ctx: Ctx,
     _: Teaching,
     period_end: IsoDate | None = None,
-    period_start: IsoDate | None = None,
+    days: Annotated[int | None, Query(ge=1, le=366, description="Length of the period (default: programme's)")] = None,
 ) -> AttendancePublic:
     from datetime import UTC, datetime
 
     end = period_end or datetime.now(UTC).date()
-    start = period_start or end - timedelta(days=ctx.reference.attendance_period_days - 1)
-    if start > end:
-        raise invalid("query:/period_start", "the period starts before it ends")
+    start = end - timedelta(days=(days or ctx.reference.attendance_period_days) - 1)
     held, attended = await queries.attendance(ctx, _, enrolment_id, start, end)
     threshold = ctx.reference.attendance_threshold
     low = domain.below_threshold(attended, held, threshold)
@@ -281,7 +278,9 @@ async def register_exam(body: ExamCreate, ctx: Ctx, actor: Officer) -> ExamPubli
     summary="Record the four module results of a sitting (publishes exam_passed or exam_failed)",
 )  # fmt: skip
 async def record_exam_results(exam_id: uuid.UUID, body: ExamResultsCreate, ctx: Ctx, actor: Teaching) -> ExamPublic:
-    results = tuple(cmd.ModuleScore(**r.model_dump()) for r in body.results)
+    results = tuple(
+        cmd.ModuleScore(LanguageModule(name), **getattr(body, name).model_dump()) for name in LanguageModule
+    )
     record = await exams.record_results(ctx, actor, cmd.RecordExamResults(exam_id, results))
     return ExamPublic.model_validate(record, from_attributes=True)
 

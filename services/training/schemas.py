@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from contracts.training import CefrLevel, CertificateStatus, CohortStatus, CostPayer, LanguageModule
+from contracts.training import CefrLevel, CertificateStatus, CohortStatus, CostPayer
 from services.common.fields import SINGLE_LINE, IsoDate
 from services.training.reference import reference_data
 
@@ -43,17 +43,15 @@ class CohortCreate(_In):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"provider": "goethe", "site": "goethe-rabat", "starts_on": "2027-02-01", "ends_on": "2027-07-30",
-                 "hours_per_week": 25, "total_hours": 600, "capacity": 20, "target_level": "B1",
-                 "trainers": ["trainer-rabat-1"]}
+                {"site": "goethe-rabat", "starts_on": "2027-02-01", "weeks": 24, "hours_per_week": 25,
+                 "total_hours": 600, "capacity": 20, "target_level": "B1", "trainers": ["trainer-rabat-1"]}
             ]
         },
     )  # fmt: skip
 
-    provider: ProviderCode
-    site: SiteCode
+    site: SiteCode = Field(description="A provider's site (reference data); the provider follows from it.")
     starts_on: IsoDate
-    ends_on: IsoDate
+    weeks: int = Field(ge=1, le=104, description="Length of the course; it ends `weeks` after it starts.")
     hours_per_week: int = Field(ge=1, le=60)
     total_hours: int = Field(ge=1, le=2000)
     capacity: int = Field(ge=1, le=200)
@@ -64,7 +62,7 @@ class CohortCreate(_In):
 class CohortUpdate(_In):
     capacity: int | None = Field(default=None, ge=1, le=200)
     trainers: list[Subject] | None = Field(default=None, max_length=10)
-    ends_on: IsoDate | None = None
+    weeks: int | None = Field(default=None, ge=1, le=104, description="A new length, from the start.")
 
 
 class CohortStatusChange(_In):
@@ -187,14 +185,18 @@ class ExamCreate(_In):
 
 
 class ModuleResultIn(_In):
-    module: LanguageModule
     score: float = Field(ge=0, le=1000)
-    max_score: float = Field(gt=0, le=1000)
+    max_score: float = Field(ge=1, le=1000)
     passed: bool
 
 
 class ExamResultsCreate(_In):
-    results: list[ModuleResultIn] = Field(min_length=4, max_length=4, description="One per module.")
+    """The four modules' results of one sitting."""
+
+    reading: ModuleResultIn
+    listening: ModuleResultIn
+    writing: ModuleResultIn
+    speaking: ModuleResultIn
 
 
 class ExamPublic(BaseModel):

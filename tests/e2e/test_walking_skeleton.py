@@ -153,7 +153,7 @@ async def test_the_journey_enrols_through_the_training_service_and_reaches_match
         httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.training_port}", headers=headers) as officer,
         httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.applications_port}", headers=headers) as apps,
     ):
-        await plan_cohort(officer, site="osd-marrakech", provider="osd")
+        await plan_cohort(officer, site="osd-marrakech")
         body = application_body("Hajar", "Ouali", "2002-03-03", "marrakech-safi", ("29302",), sex="F")
         application = await submit_application(apps, body)
         await preselect(apps, application)

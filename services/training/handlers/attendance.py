@@ -13,7 +13,6 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import transaction
 from services.common.outbox import add_event
-from services.common.problems import invalid
 from services.training import domain
 from services.training.commands import RecordSession
 from services.training.context import SOURCE, TrainingContext, load_cohort
@@ -38,7 +37,9 @@ async def record_session(ctx: TrainingContext, actor: Principal, command: Record
         }
         listed = [p.enrolment_id for p in command.attendance]
         if len(set(listed)) != len(listed) or set(listed) - set(enrolled):
-            raise invalid("#/attendance", "list each candidate enrolled in this cohort once")
+            raise domain.NotInCohort(
+                "list each candidate enrolled in this cohort once, and no one else", enrolled=sorted(map(str, enrolled))
+            )
         record = SessionRecord(
             cohort_id=cohort.id, held_on=command.held_on, starts_at=command.starts_at, hours=command.hours,
             recorded_by=actor.subject,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -30,14 +30,12 @@ def _cohort_id(command: PlanCohort, site_city: str) -> str:
 async def plan_cohort(ctx: TrainingContext, actor: Principal, command: PlanCohort) -> CohortRecord:
     """A planned cohort at a provider's site; waiting candidates of its region (and the nearest) fill it."""
     site = ctx.reference.sites.get(command.site)
-    if site is None or site.provider != command.provider:
-        raise invalid("#/site", f"{command.site!r} is not a site of provider {command.provider!r}")
-    if command.ends_on <= command.starts_on:
-        raise invalid("#/ends_on", "the course ends after it starts")
+    if site is None:
+        raise invalid("#/site", f"unknown site {command.site!r}")
     async with transaction(ctx.sessions) as session:
         cohort = CohortRecord(
-            id=_cohort_id(command, site.city), provider=command.provider, site=site.code, city=site.city,
-            region=site.region, starts_on=command.starts_on, ends_on=command.ends_on,
+            id=_cohort_id(command, site.city), provider=site.provider, site=site.code, city=site.city,
+            region=site.region, starts_on=command.starts_on, ends_on=command.starts_on + timedelta(weeks=command.weeks),
             hours_per_week=command.hours_per_week, total_hours=command.total_hours, capacity=command.capacity,
             target_level=command.target_level.value, trainers=list(command.trainers), status=CohortStatus.PLANNED.value,
         )  # fmt: skip
@@ -55,12 +53,13 @@ async def change_cohort(ctx: TrainingContext, actor: Principal, command: ChangeC
         cohort = await load_cohort(session, command.cohort_id, actor, lock=True)
         enrolled = await _enrolled(session, cohort.id)
         if command.capacity is not None and command.capacity < enrolled:
-            raise invalid("#/capacity", f"{enrolled} candidates are enrolled; the capacity cannot be lower")
-        if command.ends_on is not None and command.ends_on <= cohort.starts_on:
-            raise invalid("#/ends_on", "the course ends after it starts")
+            raise domain.CohortFull(
+                f"{enrolled} candidates are enrolled; the capacity cannot be lower", enrolled=enrolled
+            )
         cohort.capacity = command.capacity or cohort.capacity
         cohort.trainers = list(command.trainers) if command.trainers is not None else cohort.trainers
-        cohort.ends_on = command.ends_on or cohort.ends_on
+        if command.weeks is not None:
+            cohort.ends_on = cohort.starts_on + timedelta(weeks=command.weeks)
         session.add(cohort)
         await fill_from_waiting_list(ctx, session, cohort)
         changes = {"capacity": cohort.capacity, "trainers": len(cohort.trainers)}

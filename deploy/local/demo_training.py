@@ -18,14 +18,11 @@ def _ok(response: httpx.Response, what: str) -> dict[str, Any]:
     return body
 
 
-async def plan_cohort(
-    officer: httpx.AsyncClient, site: str = "goethe-casablanca", provider: str = "goethe"
-) -> dict[str, Any]:
-    """A B1 cohort starting in two weeks at a site of the candidate's region."""
+async def plan_cohort(officer: httpx.AsyncClient, site: str = "goethe-casablanca") -> dict[str, Any]:
+    """A B1 cohort of 26 weeks starting in two weeks at a provider's site in the candidate's region."""
     starts = date.today() + timedelta(days=14)
-    body = {"provider": provider, "site": site, "starts_on": str(starts), "ends_on": str(starts + timedelta(days=180)),
-            "hours_per_week": 25, "total_hours": 600, "capacity": 20, "target_level": "B1",
-            "trainers": ["demo-trainer"]}  # fmt: skip
+    body = {"site": site, "starts_on": str(starts), "weeks": 26, "hours_per_week": 25, "total_hours": 600,
+            "capacity": 20, "target_level": "B1", "trainers": ["demo-trainer"]}  # fmt: skip
     return _ok(await officer.post("/v1/cohorts", json=body), "planning a cohort")
 
 
@@ -57,8 +54,5 @@ async def sit_exam(officer: httpx.AsyncClient, enrolment_id: str, on: date, *fai
     body = {"enrolment_id": enrolment_id, "provider": "goethe", "level": "B1", "sitting_on": str(on),
             "fee_amount": "2300.00", "fee_currency": "MAD", "fee_payer": "programme"}  # fmt: skip
     exam = _ok(await officer.post("/v1/exams", json=body), "registering an exam")
-    scores = [(m, m not in failed) for m in MODULES]
-    results = {
-        "results": [{"module": m, "score": 75 if ok else 40, "max_score": 100, "passed": ok} for m, ok in scores]
-    }
+    results = {m: {"score": 40 if m in failed else 75, "max_score": 100, "passed": m not in failed} for m in MODULES}
     return _ok(await officer.post(f"/v1/exams/{exam['id']}/results", json=results), "recording exam results")

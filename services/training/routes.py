@@ -135,12 +135,17 @@ async def change_cohort_status(cohort_id: str, body: CohortStatusChange, ctx: Ct
 
 @router.post(
     "/cohorts/{cohort_id}/sessions", status_code=201, response_model=SessionPublic, tags=["attendance"],
-    openapi_extra=IDEMPOTENCY_DOC, summary="Record a session and every enrolled candidate's presence",
+    openapi_extra=IDEMPOTENCY_DOC, summary="Record a session and who was present (200: an existing session updated)",
+    responses={200: {"description": "The session existed: the listed candidates' presence was updated"}},
 )  # fmt: skip
-async def record_session(cohort_id: str, body: SessionCreate, ctx: Ctx, actor: Teaching) -> SessionPublic:
+async def record_session(
+    cohort_id: str, body: SessionCreate, ctx: Ctx, actor: Teaching, response: Response
+) -> SessionPublic:
     presence = tuple(cmd.Presence(p.enrolment_id, p.present) for p in body.attendance)
     command = cmd.RecordSession(cohort_id, body.held_on, body.starts_at, body.hours, presence)
-    return SessionPublic.model_validate(await attendance.record_session(ctx, actor, command), from_attributes=True)
+    record, created = await attendance.record_session(ctx, actor, command)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return SessionPublic.model_validate(record, from_attributes=True)
 
 
 @router.post(

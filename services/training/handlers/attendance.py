@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,8 +21,12 @@ from services.training.domain import EnrolmentStatus
 from services.training.tables import AttendanceRecord, EnrolmentRecord, SessionRecord
 
 
-async def record_session(ctx: TrainingContext, actor: Principal, command: RecordSession) -> SessionRecord:
-    """A session and who attended (every enrolled candidate listed once); publishes each one's period rate."""
+async def record_session(ctx: TrainingContext, actor: Principal, command: RecordSession) -> tuple[SessionRecord, bool]:
+    """A session and who attended; publishes each candidate's rate over the period. Returns (session, created).
+
+    A session already recorded for the same day and start time is updated instead: the presence of the
+    candidates listed is set, the others keep theirs (a trainer correcting a register).
+    """
     async with transaction(ctx.sessions) as session:
         cohort = await load_cohort(session, command.cohort_id, actor)
         enrolled = {
@@ -40,21 +45,37 @@ async def record_session(ctx: TrainingContext, actor: Principal, command: Record
             raise domain.NotInCohort(
                 "list each candidate enrolled in this cohort once, and no one else", enrolled=sorted(map(str, enrolled))
             )
-        record = SessionRecord(
-            cohort_id=cohort.id, held_on=command.held_on, starts_at=command.starts_at, hours=command.hours,
-            recorded_by=actor.subject,
-        )  # fmt: skip
-        session.add(record)
-        await session.flush()
+        record = (
+            await session.exec(
+                select(SessionRecord)
+                .where(col(SessionRecord.cohort_id) == cohort.id, col(SessionRecord.held_on) == command.held_on)
+                .where(col(SessionRecord.starts_at) == command.starts_at)
+                .with_for_update()
+            )
+        ).first()
+        created = record is None
+        if record is None:
+            record = SessionRecord(
+                cohort_id=cohort.id, held_on=command.held_on, starts_at=command.starts_at, hours=command.hours,
+                recorded_by=actor.subject,
+            )  # fmt: skip
+            session.add(record)
+            await session.flush()
         present = {p.enrolment_id: p.present for p in command.attendance}
-        session.add_all(
-            AttendanceRecord(session_id=record.id, enrolment_id=e, present=present.get(e, False)) for e in enrolled
-        )
-        await session.flush()
+        rows = [{"session_id": record.id, "enrolment_id": e, "present": present.get(e, False)} for e in enrolled]
+        if not created:  # only the candidates listed change
+            rows = [r for r in rows if r["enrolment_id"] in present]
+        if rows:
+            insert = postgresql.insert(AttendanceRecord).values(rows)
+            upsert = insert.on_conflict_do_update(
+                index_elements=["session_id", "enrolment_id"], set_={"present": insert.excluded.present}
+            )
+            await session.exec(upsert)
         for enrolment in enrolled.values():
             await _publish_rate(ctx, session, enrolment, command)
-        audit.record(session, actor, "session.record", "cohort", cohort.id, {"present": sum(present.values())})
-    return record
+        changes = {"session": str(record.id), "present": sum(present.values()), "created": created}
+        audit.record(session, actor, "session.record", "cohort", cohort.id, changes)
+    return record, created
 
 
 async def period_counts(session: AsyncSession, enrolment_id: object, start: object, end: object) -> tuple[int, int]:

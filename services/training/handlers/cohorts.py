@@ -22,9 +22,12 @@ from services.training.tables import CohortRecord, EnrolmentRecord
 
 
 def _cohort_id(command: PlanCohort, site_city: str) -> str:
+    """`C-<yyyy-mm>-<CITY>-<4 hex>`, in ASCII capitals (Fès gives FES)."""
+    import unicodedata
     import uuid
 
-    return f"C-{command.starts_on:%Y-%m}-{site_city.upper()[:10]}-{uuid.uuid4().hex[:4].upper()}"
+    city = "".join(c for c in unicodedata.normalize("NFKD", site_city.upper()) if "A" <= c <= "Z")[:10] or "SITE"
+    return f"C-{command.starts_on:%Y-%m}-{city}-{uuid.uuid4().hex[:4].upper()}"
 
 
 async def plan_cohort(ctx: TrainingContext, actor: Principal, command: PlanCohort) -> CohortRecord:

@@ -244,3 +244,25 @@ async def test_every_endpoint_checks_the_role_first(app: Any, method: str, path:
             assert response.status_code == 403, (role, method, path, response.status_code)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://training") as anonymous:
         assert (await anonymous.request(method, url)).status_code == 401
+
+
+async def test_recording_a_session_again_corrects_the_register(app: Any) -> None:
+    cohort = await plan(app, site="goethe-rabat", capacity=3, starts_on=str(START + timedelta(days=3)))
+    async with client(app) as officer:
+        found = (await officer.get("/v1/enrolments", params={"cohort_id": cohort["id"]})).json()["items"]
+        assert found == []
+    enrolment = await enrol(app, region="rabat-sale-kenitra")
+    async with client(app) as officer:
+        enrolment = (await officer.get(f"/v1/enrolments/{enrolment['enrolment_id']}")).json()
+        url = f"/v1/cohorts/{enrolment['cohort_id']}/sessions"
+        day = {"held_on": str(START + timedelta(days=60)), "hours": 4}
+        first = await officer.post(
+            url, json={**day, "attendance": [{"enrolment_id": enrolment["id"], "present": False}]}
+        )
+        again = await officer.post(
+            url, json={**day, "attendance": [{"enrolment_id": enrolment["id"], "present": True}]}
+        )
+        assert (first.status_code, again.status_code) == (201, 200) and first.json()["id"] == again.json()["id"]
+        params = {"period_end": str(START + timedelta(days=60)), "days": 1}
+        rate = (await officer.get(f"/v1/enrolments/{enrolment['id']}/attendance", params=params)).json()
+    assert rate["sessions_attended"] == 1 and rate["sessions_held"] == 1

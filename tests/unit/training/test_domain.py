@@ -85,3 +85,14 @@ def test_reference_data_is_consistent() -> None:
     assert {p.code for p in ref.providers.values() if p.alte_member} == {"goethe", "telc", "osd", "testdaf"}
     assert all(site.region in ref.region_centres for site in ref.sites.values())
     assert domain.required_level(ref.rules, ref.default_consulate, "29302", date(2026, 1, 1)) is L.B1
+
+
+def test_cohort_ids_are_ascii_whatever_the_city() -> None:
+    import re
+
+    from services.training.commands import PlanCohort
+    from services.training.handlers.cohorts import _cohort_id
+
+    command = PlanCohort(site="telc-fes", starts_on=date(2027, 2, 1), weeks=24, hours_per_week=25, total_hours=600,
+                         capacity=20, target_level=L.B1)  # fmt: skip
+    assert re.fullmatch(r"C-2027-02-FES-[0-9A-F]{4}", _cohort_id(command, "Fès"))

@@ -104,6 +104,8 @@ async def _publish_rate(
     )  # fmt: skip
     await add_event(session, recorded, source=SOURCE, aggregate_type="enrolment")
     threshold = ctx.reference.attendance_threshold
-    if domain.below_threshold(attended, held, threshold):
+    was_present = next((p.present for p in command.attendance if p.enrolment_id == enrolment.id), False)
+    before = domain.below_threshold(attended - int(was_present), held - 1, threshold)
+    if domain.below_threshold(attended, held, threshold) and not before:  # it fell under the threshold now
         low = AttendanceBelowThreshold(**common, attendance_rate=rate, threshold=threshold, period_end=command.held_on)
         await add_event(session, low, source=SOURCE, aggregate_type="enrolment")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from contracts import applications, journey, matching, monitoring, topics, training, visa
 from contracts.base import Event
 
@@ -20,16 +22,27 @@ if len(CATALOG) != len(ALL_EVENTS):  # pragma: no cover - guards against a copy-
     raise RuntimeError("two events share a CloudEvents type")
 
 
-#: Topics whose service has shipped on main: their event types are released, and a released type only
-#: changes compatibly (a breaking change is a new `.v2` type). Types of the other topics are still being
+#: Topics whose service has shipped on main, with the time of the release: their event types are released,
+#: and from then on a released type only changes compatibly (a breaking change is a new `.v2` type). The
+#: schema committed last before that time is the released one. Types of the other topics are still being
 #: designed with their service and may change in place; add the topic here when the service ships.
-RELEASED_TOPICS: frozenset[str] = frozenset({topics.APPLICATIONS, topics.JOURNEY})
+RELEASED_TOPICS: dict[str, datetime] = {
+    topics.APPLICATIONS: datetime(2026, 1, 1, tzinfo=UTC),
+    topics.JOURNEY: datetime(2026, 1, 1, tzinfo=UTC),
+    topics.TRAINING: datetime(2026, 11, 29, 20, 0, tzinfo=UTC),
+}
 
 
 def is_released(type_: str) -> bool:
     """Whether the event type is released (its schema is held to the compatibility rules)."""
     cls = CATALOG.get(type_)
     return cls is not None and cls.TOPIC in RELEASED_TOPICS
+
+
+def released_at(type_: str) -> datetime | None:
+    """When the event type's topic was released (None: not released)."""
+    cls = CATALOG.get(type_)
+    return RELEASED_TOPICS.get(cls.TOPIC) if cls is not None else None
 
 
 class UnknownEventType(LookupError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,16 +90,24 @@ def _git(*args: str, cwd: Path) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def published_versions(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(commit, schema) for every committed version of a schema file, oldest first."""
+def published_versions(path: Path, since: datetime | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(commit, schema) for every committed version of a schema file, oldest first.
+
+    With `since` (the release), only the version current at that time and the ones committed after it.
+    """
     repo = path.parent
     top = _git("rev-parse", "--show-toplevel", cwd=repo)
     if top is None:
         return []
     relative = path.resolve().relative_to(Path(top.strip()).resolve())
-    commits = (_git("log", "--format=%H", "--", str(relative), cwd=repo) or "").split()
+    log = (_git("log", "--format=%H %cI", "--", str(relative), cwd=repo) or "").split("\n")
+    commits = [(c, datetime.fromisoformat(d)) for c, d in (line.split() for line in log if line.strip())]
+    commits.reverse()  # oldest first
+    if since is not None:
+        before = [c for c in commits if c[1] < since]
+        commits = before[-1:] + [c for c in commits if c[1] >= since]
     versions = []
-    for commit in reversed(commits):
+    for commit, _when in commits:
         text = _git("show", f"{commit}:{relative}", cwd=repo)
         if text:
             versions.append((commit[:10], json.loads(text)))
@@ -107,7 +116,7 @@ def published_versions(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 def check_against_history() -> list[str]:
     """Breaking changes of the models now against every committed version of their schemas."""
-    from contracts.catalog import ALL_EVENTS, is_released
+    from contracts.catalog import ALL_EVENTS, is_released, released_at
     from contracts.tools.generate import SCHEMAS_DIR, schema_of
 
     problems = []
@@ -116,7 +125,7 @@ def check_against_history() -> list[str]:
         if path not in current and is_released(path.stem) and published_versions(path):
             problems.append(f"{path.name}: a published type was removed from the catalog")
     for path, schema in current.items():
-        for commit, old in published_versions(path):
+        for commit, old in published_versions(path, released_at(path.stem)):
             problems += [f"{path.name} (vs {commit}): {p}" for p in breaking_changes(old, schema)]
     return problems
 

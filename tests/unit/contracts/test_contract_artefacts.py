@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,11 +108,33 @@ def test_every_schema_is_a_json_schema_of_its_type() -> None:
 
 
 def test_only_released_types_are_held_to_the_compatibility_rules() -> None:
-    from contracts.catalog import CATALOG, RELEASED_TOPICS, is_released
-    from contracts.topics import APPLICATIONS, TRAINING
+    from contracts.catalog import CATALOG, RELEASED_TOPICS, is_released, released_at
+    from contracts.topics import APPLICATIONS, MATCHING, TRAINING
 
-    assert APPLICATIONS in RELEASED_TOPICS and TRAINING not in RELEASED_TOPICS
+    assert APPLICATIONS in RELEASED_TOPICS and TRAINING in RELEASED_TOPICS and MATCHING not in RELEASED_TOPICS
     released = [t for t in CATALOG if is_released(t)]
-    assert released and all(t.startswith(("thamm.applications.", "thamm.journey.")) for t in released)
-    assert not is_released("thamm.training.exam_passed.v1")
+    assert all(t.startswith(("thamm.applications.", "thamm.journey.", "thamm.training.")) for t in released)
+    assert not is_released("thamm.matching.offer_made.v1") and released_at("thamm.matching.offer_made.v1") is None
     assert not is_released("thamm.nothing.v1")
+
+
+def test_a_release_compares_with_the_schema_current_at_release_and_later(tmp_path: Path) -> None:
+    """Versions before the release are drafts: only the last of them, and everything after, count."""
+    import subprocess
+    from datetime import UTC, datetime
+
+    from contracts.tools.compat import published_versions
+
+    def commit(text: str, when: str) -> None:
+        (tmp_path / "s.json").write_text(text)
+        env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+        for argv in (["add", "s.json"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", when]):
+            subprocess.run(["git", *argv], cwd=tmp_path, check=True, env=env)
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    commit('{"v": 1}', "2026-11-01T10:00:00+00:00")
+    commit('{"v": 2}', "2026-11-02T10:00:00+00:00")
+    commit('{"v": 3}', "2026-11-04T10:00:00+00:00")
+    since = datetime(2026, 11, 3, tzinfo=UTC)
+    assert [v["v"] for _, v in published_versions(tmp_path / "s.json", since)] == [2, 3]
+    assert [v["v"] for _, v in published_versions(tmp_path / "s.json")] == [1, 2, 3]

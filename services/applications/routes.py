@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from pydantic import MISSING
 
 from services.applications import commands as cmd
@@ -37,7 +37,7 @@ from services.applications.schemas import (
     WithdrawalCreate,
 )
 from services.applications.tables import ApplicationRecord, CandidateRecord
-from services.common.app import service_router
+from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
 from services.common.fields import IsoDateTime
 from services.common.idempotency import IDEMPOTENCY_DOC
@@ -47,12 +47,7 @@ R = Role
 router = service_router()
 
 
-def _ctx(request: Request) -> AppContext:
-    ctx: AppContext = request.app.state.ctx
-    return ctx
-
-
-Ctx = Annotated[AppContext, Depends(_ctx)]
+Ctx = Annotated[AppContext, Depends(service_context)]
 Officer = Annotated[Principal, Depends(require(R.CASE_OFFICER))]
 Reader = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.OPERATOR, R.ANALYST, R.SERVICE))]
 OfficerOrOperator = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.OPERATOR))]

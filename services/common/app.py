@@ -79,6 +79,11 @@ class ServiceRoute(APIRoute):
         return handler
 
 
+def service_context(request: Request) -> Any:
+    """Dependency: the context the app's factory built at start-up (`Annotated[XContext, Depends(...)]`)."""
+    return request.app.state.ctx
+
+
 def service_router(prefix: str = "/v1", **kwargs: Any) -> APIRouter:
     """An APIRouter whose routes are ServiceRoutes, with the shared problem answers documented."""
     from services.common.problems import PROBLEM_RESPONSES

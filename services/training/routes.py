@@ -7,11 +7,11 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Response, status
 
 from contracts.activities import CancelEnrolmentResponse, EnrolResponse
 from contracts.training import CohortStatus, LanguageModule
-from services.common.app import service_router
+from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
 from services.common.fields import IsoDate
 from services.common.idempotency import IDEMPOTENCY_DOC
@@ -51,12 +51,7 @@ R = Role
 router = service_router()
 
 
-def _ctx(request: Request) -> TrainingContext:
-    ctx: TrainingContext = request.app.state.ctx
-    return ctx
-
-
-Ctx = Annotated[TrainingContext, Depends(_ctx)]
+Ctx = Annotated[TrainingContext, Depends(service_context)]
 Officer = Annotated[Principal, Depends(require(R.CASE_OFFICER))]
 Teaching = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.TRAINER))]
 Reader = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.TRAINER, R.OPERATOR))]

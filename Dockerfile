@@ -9,5 +9,5 @@ COPY contracts ./contracts
 COPY services ./services
 COPY workflows ./workflows
 COPY deploy ./deploy
-RUN useradd --system --uid 10001 thamm
+RUN useradd --system --uid 10001 thamm && install -d -o thamm -m 0700 /data/documents
 USER thamm

@@ -103,7 +103,7 @@ def _print_urls(s: StackSettings) -> None:
   training API         http://{s.host}:{s.training_port}/docs
   journey API          http://{s.host}:{s.journey_port}/docs
   Kafka bootstrap      {s.kafka_bootstrap}
-  PostgreSQL           postgresql://postgres@{s.host}:{s.postgres_port}/<service>
+  PostgreSQL           postgresql://<db>_app:<password>@{s.host}:{s.postgres_port}/<db>  (passwords: {s.secrets_dir})
 """)
 
 

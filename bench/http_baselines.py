@@ -86,4 +86,7 @@ if __name__ == "__main__":
     parser.add_argument("--dsn", default="")
     args = parser.parse_args()
     app = bare_app() if args.kind == "bare" else asyncpg_app(args.dsn)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    # Served the way the services are (run_service): uvloop and httptools, one process.
+    uvicorn.run(
+        app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, loop="uvloop", http="httptools"
+    )

@@ -156,3 +156,15 @@ async def test_metrics_show_requests_and_the_outbox_backlog(
     assert 'thamm_outbox_backlog{service="applications"} 1.0' in text  # no relay runs: the event waits
     assert 'route="/v1/applications/{application_id}/submit"' in text and 'status="200"' in text
     assert "thamm_outbox_oldest_pending_age_seconds" in text
+
+
+async def test_the_kafka_readiness_check(infra: Stack, stack_settings: StackSettings) -> None:
+    """For processes that need Kafka to serve (e.g. an API that consumes in-process)."""
+    from fastapi import FastAPI
+
+    from deploy.local.supervisor import free_port
+    from services.common.app import kafka_ready
+
+    assert await kafka_ready(stack_settings.kafka_bootstrap)(FastAPI()) is None
+    reason = await kafka_ready(f"127.0.0.1:{free_port()}")(FastAPI())
+    assert reason is not None and reason.startswith("kafka: ")

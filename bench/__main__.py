@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
 
 from bench import applications, backbone, journey
 from bench.stack import BENCH_SETTINGS, bench_infra
@@ -12,12 +16,46 @@ from bench.stack import BENCH_SETTINGS, bench_infra
 SUITES = ("backbone", "applications", "journey")
 
 
+RESULTS = BENCH_SETTINGS.run_dir.parent / "bench-results.json"
+
+
+def _record(results: dict[str, Any], suite: str, figures: Any) -> None:
+    results["suites"][suite] = [asdict(f) for f in figures] if isinstance(figures, list) else asdict(figures)
+
+
+def _context(selected: list[str], events: int) -> dict[str, Any]:
+    """What two runs must share to be compared: the machine, the commit and the settings."""
+    import os
+    import platform
+    import subprocess
+
+    import psutil
+
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=False).stdout)
+    return {
+        "started_at": datetime.now(UTC).isoformat(),
+        "commit": commit or None,
+        "uncommitted_changes": dirty,
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        },
+        "settings": {"suites": selected, "events": events, "postgres_durable": BENCH_SETTINGS.postgres_durable},
+        "suites": {},
+    }
+
+
 async def main(selected: list[str], events: int) -> int:
     started = time.monotonic()
+    results = _context(selected, events)
     async with bench_infra() as _stack:
         print(f"stack up in {time.monotonic() - started:.1f}s (run folder {BENCH_SETTINGS.run_dir})\n")
         if "backbone" in selected:
             f = await backbone.run(BENCH_SETTINGS, n=events)
+            _record(results, "backbone", f)
             print("== event backbone: outbox -> relay -> Kafka -> consumer with inbox ==")
             print(f"events                              {f.events}")
             print(f"raw aiokafka produce+consume        {f.raw_aiokafka_eps:10.0f} ev/s   (baseline)")
@@ -32,6 +70,7 @@ async def main(selected: list[str], events: int) -> int:
             print()
         if "applications" in selected:
             rows = await applications.run(BENCH_SETTINGS)
+            _record(results, "applications", rows)
             print("== applications API: 10,000 seeded candidates, 16 concurrent clients, one server process ==")
             by_name = {r.name: r for r in rows}
             for row in rows:
@@ -47,12 +86,18 @@ async def main(selected: list[str], events: int) -> int:
             print()
         if "journey" in selected:
             j = await journey.run(BENCH_SETTINGS)
+            _record(results, "journey", j)
             print("== journeys on the Temporal dev server (in-process worker, stub activities) ==")
             print(f"journeys driven to IN_TRAINING      {j.journeys_per_s:8.1f} /s   ({j.journeys} journeys)")
             print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (baseline)")
             print(f"  ratio journey / no-op             {j.journeys_per_s / j.noop_per_s:8.3f}")
             print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB")
             print()
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    if RESULTS.exists():  # the run before, kept beside it for comparison
+        RESULTS.replace(RESULTS.with_suffix(".previous.json"))
+    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    print(f"results with the machine, commit and settings: {RESULTS}")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import socket
@@ -213,6 +214,7 @@ async def run(
         ),
     }
     figures = []
+    serial = itertools.count()
     try:
         for name, port in ports.items():
             base = f"http://127.0.0.1:{port}"
@@ -221,7 +223,10 @@ async def run(
                 return await client.get(f"/v1/applications/{random.choice(ids)}")
 
             async def post(client: httpx.AsyncClient) -> httpx.Response:
-                return await client.post("/v1/applications", json=application_body())
+                # A distinct person each time: the same name and birth date would make every POST a
+                # possible duplicate of all the earlier ones.
+                n = next(serial)
+                return await client.post("/v1/applications", json=application_body(f"Bench{n}", f"Post{n}"))
 
             for op, request in (("GET /v1/applications/{id}", get), ("POST /v1/applications", post)):
                 rps, p50, p99 = await load(base, request, total=requests, concurrency=concurrency, headers=headers)

@@ -34,8 +34,11 @@ class EnrolRequest(ActivityRequest):
 
 
 class CancelEnrolmentRequest(ActivityRequest):
-    """training: `POST /v1/enrolments/{enrolment_id}/cancel` - compensation when the candidate leaves."""
+    """training: `POST /v1/enrolments/{enrolment_id}/cancel` - compensation when the candidate leaves.
 
+    `enrolment_id` goes in the path only; the body is `candidate_id` and `reason_code`."""
+
+    enrolment_id: UUID
     reason_code: str
 
 

@@ -46,8 +46,10 @@ class JourneyActivities:
     def _bearer(self) -> dict[str, str]:
         return self._tokens.header() if self._tokens is not None else {}
 
-    async def _post(self, url: str, request: api.ActivityRequest, response_model: type[R]) -> R:
-        body = request.model_dump(mode="json", exclude={"idempotency_key"})
+    async def _post(
+        self, url: str, request: api.ActivityRequest, response_model: type[R], in_path: frozenset[str] = frozenset()
+    ) -> R:
+        body = request.model_dump(mode="json", exclude={"idempotency_key", *in_path})
         headers = {**self._bearer(), "Idempotency-Key": request.idempotency_key}
         try:
             response = await self.http.post(url, json=body, headers=headers, timeout=httpx.Timeout(15.0, connect=5.0))
@@ -67,6 +69,12 @@ class JourneyActivities:
     async def enrol_in_cohort(self, request: api.EnrolRequest) -> api.EnrolResponse:
         """Ask the training service to enrol the candidate in the next language cohort."""
         return await self._post(f"{self.settings.training_url}/v1/enrolments", request, api.EnrolResponse)
+
+    @activity.defn
+    async def cancel_enrolment(self, request: api.CancelEnrolmentRequest) -> api.CancelEnrolmentResponse:
+        """Compensation: cancel the candidate's language enrolment (already cancelled is still a 2xx)."""
+        url = f"{self.settings.training_url}/v1/enrolments/{request.enrolment_id}/cancel"
+        return await self._post(url, request, api.CancelEnrolmentResponse, frozenset({"enrolment_id"}))
 
     @activity.defn
     async def request_matching(self, request: api.MatchRequest) -> api.MatchResponse:
@@ -116,6 +124,7 @@ class JourneyActivities:
     def all(self) -> list[Any]:
         return [
             self.enrol_in_cohort,
+            self.cancel_enrolment,
             self.request_matching,
             self.release_position,
             self.open_visa_case,

@@ -62,6 +62,9 @@ ORDER = [
     S.COMPLETED,
 ]
 
+#: `workflow.patched` id of the enrolment compensation (journeys recorded before it do not cancel).
+CANCEL_ENROLMENT_PATCH = "cancel-enrolment-on-withdrawal"
+
 #: Every catalog event type the journey listens to (the bridge subscribes to exactly these).
 JOURNEY_FACTS = frozenset(
     {
@@ -137,6 +140,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._replan = False  # set when deadlines change outside the main loop: wait again with new timers
         self._seq = 0
         self._ids: dict[str, str | None] = {
+            "enrolment_id": None,
             "cohort_id": None,
             "employer_id": None,
             "position_id": None,
@@ -294,7 +298,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         return True
 
     async def _enrol(self, occupation: str, step: str) -> None:
-        await call(
+        enrolment = await call(
             JourneyActivities.enrol_in_cohort,
             api.EnrolRequest(
                 candidate_id=self._input.candidate_id,
@@ -303,12 +307,14 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 region=self._input.region,
             ),
         )
+        self._ids["enrolment_id"] = str(enrolment.enrolment_id)
 
     async def _on_application_rejected(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
         await self._enter(S.REJECTED, "application_rejected")
         return True
 
     async def _on_application_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        await self._compensate_enrolment()
         await self._compensate_position("CANDIDATE_WITHDREW")
         self._deadlines.items.clear()
         await self._enter(S.WITHDRAWN, "application_withdrawn")
@@ -318,6 +324,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if self._before(S.PRESELECTED):
             return False
         self._ids["cohort_id"] = str(data.get("cohort_id"))
+        self._ids["enrolment_id"] = str(data.get("enrolment_id") or self._ids["enrolment_id"])
         workflow.upsert_search_attributes([search.COHORT_ID.value_set(str(data.get("cohort_id")))])
         if self._stage != S.PRESELECTED:  # a re-enrolment after a re-route: the B1 deadline is already open
             return True
@@ -501,6 +508,24 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             await handle.signal(signal, fact)
         except Exception as exc:  # the child completed in the meantime
             workflow.logger.warning("could not forward %s to %s: %s", fact.event_type, kind, exc)
+
+    async def _compensate_enrolment(self, reason: str = "CANDIDATE_WITHDREW") -> None:
+        """Cancel the language enrolment of a candidate who leaves before the course is over."""
+        enrolment = self._ids.get("enrolment_id")
+        if not enrolment or self._stage not in (S.PRESELECTED, S.LANGUAGE_TRAINING):
+            return
+        if not workflow.patched(CANCEL_ENROLMENT_PATCH):  # journeys recorded before this compensation existed
+            return
+        await call(
+            JourneyActivities.cancel_enrolment,
+            api.CancelEnrolmentRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=step_key(f"cancel-enrolment-{enrolment}"),
+                enrolment_id=enrolment,
+                reason_code=reason,
+            ),
+        )
+        self._ids["enrolment_id"] = None
 
     async def _compensate_position(self, reason: str) -> None:
         """Release the position the candidate holds, if any; matching informs the employer."""

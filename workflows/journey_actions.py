@@ -47,6 +47,9 @@ class OfficerActions:
     async def _compensate_position(self, reason: str) -> None:
         raise NotImplementedError
 
+    async def _compensate_enrolment(self, reason: str = "CANDIDATE_WITHDREW") -> None:
+        raise NotImplementedError
+
     async def _enter(self, stage: JourneyStage, cause: str | None) -> None:
         raise NotImplementedError
 
@@ -91,6 +94,7 @@ class OfficerActions:
         """End the journey as WITHDRAWN; a held position is released first."""
 
         async def run() -> None:
+            await self._compensate_enrolment()
             await self._compensate_position(request.reason_code.value)
             self._deadlines.items.clear()
             await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code.value}:{request.officer}")

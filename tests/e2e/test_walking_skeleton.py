@@ -171,3 +171,29 @@ async def test_the_journey_enrols_through_the_training_service_and_reaches_match
         await wait_for_journey(temporal_client, workflow_id, JourneyStage.MATCHING.value, timeout_s=60)
     view = await temporal_client.get_workflow_handle(workflow_id).query(ApprenticeJourneyWorkflow.view)
     assert view.cohort_id == enrolment["cohort_id"]
+
+
+async def test_a_withdrawal_during_language_training_cancels_the_enrolment(
+    platform: Stack, stack_settings: StackSettings, temporal_client: Client
+) -> None:
+    from deploy.local.demo import preselect
+    from deploy.local.demo_training import plan_cohort, wait_for_enrolment
+
+    headers = {"Authorization": f"Bearer {dev_token()}"}
+    host = stack_settings.host
+    async with (
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.training_port}", headers=headers) as officer,
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.applications_port}", headers=headers) as apps,
+    ):
+        await plan_cohort(officer, site="telc-fes")
+        application = await submit_application(apps, application_body("Reda", "Bennis", "2001-07-07", "fes-meknes"))
+        await preselect(apps, application)
+        workflow_id = journey_workflow_id(application["candidate_id"])
+        await wait_for_journey(temporal_client, workflow_id, JourneyStage.LANGUAGE_TRAINING.value, timeout_s=60)
+        withdrawn = await apps.post(f"/v1/applications/{application['id']}/withdraw", json={"reason_code": "PERSONAL"})
+        assert withdrawn.status_code == 200, withdrawn.text
+        deadline = time.monotonic() + 60
+        while (enrolment := await wait_for_enrolment(officer, application["candidate_id"]))["status"] != "cancelled":
+            assert time.monotonic() < deadline, enrolment
+            await asyncio.sleep(0.5)
+    assert enrolment["end_reason_code"] == "CANDIDATE_WITHDREW"

@@ -27,6 +27,11 @@ class FakeServices:
             self.calls.append(("enrol_in_cohort", request))
             return api.EnrolResponse(enrolment_id=uuid.uuid4(), cohort_id="C-2026-01", starts_on="2026-02-01")
 
+        @activity.defn(name="cancel_enrolment")
+        async def cancel(request: api.CancelEnrolmentRequest) -> api.CancelEnrolmentResponse:
+            self.calls.append(("cancel_enrolment", request))
+            return api.CancelEnrolmentResponse(cancelled=True)
+
         @activity.defn(name="request_matching")
         async def match(request: api.MatchRequest) -> api.MatchResponse:
             self.calls.append(("request_matching", request))
@@ -57,7 +62,7 @@ class FakeServices:
             self.calls.append(("publish_journey_event", request))
             self.published.append({"id": request.event_id, "type": request.event_type, **request.data})
 
-        return [enrol, match, release, open_visa, predeparture, task, publish]
+        return [enrol, cancel, match, release, open_visa, predeparture, task, publish]
 
     def stages(self) -> list[str]:
         return [p["to_stage"] for p in self.published if p["type"] == "thamm.journey.stage_changed.v1"]

@@ -105,3 +105,22 @@ async def test_withdraw_releases_the_position_and_ends(journey: Journey) -> None
     assert [r.position_id for n, r in journey.services.calls if n == "release_position"] == [position]
     with pytest.raises(Exception):  # noqa: B017 - the workflow has completed
         await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code=R.NO_CONTACT, officer="alice"))
+
+
+async def test_a_withdrawal_during_language_training_cancels_the_enrolment(journey: Journey) -> None:
+    import uuid
+
+    enrolment = uuid.uuid4()
+    await journey.send("applications.application_preselected", occupation_code="29302")
+    await journey.send("training.enrolled", cohort_id="C-2026-01", enrolment_id=enrolment)
+    await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code=R.NO_CONTACT, officer="alice"))
+    assert (await journey.handle.result()).outcome == S.WITHDRAWN
+    cancels = [r for n, r in journey.services.calls if n == "cancel_enrolment"]
+    assert [(c.enrolment_id, c.reason_code) for c in cancels] == [(enrolment, "CANDIDATE_WITHDREW")]
+
+
+async def test_a_withdrawal_after_matching_started_leaves_the_finished_course_alone(journey: Journey) -> None:
+    await to_matching(journey)
+    await journey.send("applications.application_withdrawn", reason_code="PERSONAL")
+    assert (await journey.handle.result()).outcome == S.WITHDRAWN
+    assert "cancel_enrolment" not in journey.services.names()

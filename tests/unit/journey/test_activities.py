@@ -67,6 +67,20 @@ async def test_enrolment_request_carries_key_token_and_body() -> None:
     assert claims["roles"] == ["service"] and claims["aud"] == "thamm" and claims["exp"] - claims["iat"] == 300
 
 
+async def test_cancelling_an_enrolment_puts_its_id_in_the_path_only() -> None:
+    activities, seen = make(lambda r: httpx.Response(200, json={"cancelled": False}))
+    enrolment = uuid.uuid4()
+    request = api.CancelEnrolmentRequest(
+        candidate_id=CANDIDATE, idempotency_key="k", enrolment_id=enrolment, reason_code="CANDIDATE_WITHDREW"
+    )
+    result = await ActivityEnvironment().run(activities.cancel_enrolment, request)
+    assert result.cancelled is False, "already cancelled is an answer, not an error"
+    assert str(seen[0].url) == f"http://training/v1/enrolments/{enrolment}/cancel"
+    assert json.loads(seen[0].content) == {"candidate_id": str(CANDIDATE), "reason_code": "CANDIDATE_WITHDREW"}
+    claims = jwt.decode(seen[0].headers["authorization"].removeprefix("Bearer "), options={"verify_signature": False})
+    assert claims["iss"] == "thamm-services-dev", "service tokens come from the service issuer"
+
+
 @pytest.mark.parametrize(
     ("method", "request_", "url", "answer"),
     [

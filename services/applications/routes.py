@@ -198,8 +198,8 @@ async def update_application(
     changes: dict[str, Any] = {}
     if body.candidate is not MISSING:
         changes = body.candidate.model_dump(exclude_unset=True, exclude={"languages"})
-        changes["email"] = str(changes["email"]) if changes.get("email") is not None else changes.get("email")
-        changes = {k: v for k, v in changes.items() if k != "email" or "email" in body.candidate.model_fields_set}
+        if changes.get("email") is not None:
+            changes["email"] = str(changes["email"])
         if body.candidate.languages is not MISSING:
             changes["languages"] = [skill.model_dump(mode="json") for skill in body.candidate.languages]
     command = cmd.UpdateDraft(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import statistics
@@ -13,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer
+from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +24,7 @@ from deploy.local.settings import StackSettings
 from deploy.provision import create_databases
 from services.common.consumer import EventConsumer
 from services.common.db import create_engine, plumbing_tables, session_factory, transaction
-from services.common.kafka import ensure_topics, idempotent_producer
+from services.common.kafka import ensure_topics
 from services.common.outbox import add_event
 from services.common.settings import ServiceSettings
 
@@ -39,6 +40,8 @@ class BackboneFigures:
     latency_p50_ms: float
     latency_p99_ms: float
     events: int
+    latency_p999_ms: float = 0.0
+    latency_rate_eps: float = 0.0
 
 
 def _event(key: uuid.UUID) -> CheckinRecorded:
@@ -46,34 +49,19 @@ def _event(key: uuid.UUID) -> CheckinRecorded:
 
 
 async def raw_aiokafka(bootstrap: str, n: int) -> float:
-    """Produce n records (idempotent, acks=all) and consume them all with plain aiokafka: records per second."""
+    """Records per second from a producer process and a consumer process running at the same time, with the
+    pipeline's records, over the same window as the pipeline's rate (first to last record consumed)."""
     topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
     await ensure_topics(bootstrap, [topic], partitions=6)
-    value = PAYLOAD_EVENT.model_dump_json().encode()
-    producer = idempotent_producer(bootstrap, client_id="bench-raw")
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-{topic}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await producer.start()
-    await consumer.start()
-    try:
-        started = time.perf_counter()
-        keys = [str(uuid.uuid4()).encode() for _ in range(50)]
-        futures = [await producer.send(topic, value=value, key=keys[i % 50]) for i in range(n)]
-        await asyncio.gather(*futures)
-        seen = 0
-        while seen < n:
-            for tp, records in (await consumer.getmany(timeout_ms=1000, max_records=1000)).items():
-                seen += len(records)
-                await consumer.commit({tp: records[-1].offset + 1})
-        return n / (time.perf_counter() - started)
-    finally:
-        await producer.stop()
-        await consumer.stop()
+    argv = [sys.executable, "-m", "bench.raw_kafka"]
+    common = ["--bootstrap", bootstrap, "--topic", topic, "--n", str(n)]
+    consumer = await asyncio.create_subprocess_exec(*argv, "consume", *common, stdout=asyncio.subprocess.PIPE)
+    await asyncio.sleep(1.0)  # the consumer joins its group before the first record arrives
+    producer = await asyncio.create_subprocess_exec(*argv, "produce", *common)
+    out, _ = await consumer.communicate()
+    await producer.wait()
+    figures = json.loads(out.decode().strip().splitlines()[-1])
+    return float((figures["records"] - 1) / max(figures["last"] - figures["first"], 1e-6))
 
 
 def producer_performance(settings: StackSettings, topic: str, n: int, size: int) -> float | None:
@@ -107,8 +95,13 @@ def producer_performance(settings: StackSettings, topic: str, n: int, size: int)
     return float(match[-1]) if match else None
 
 
-async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, float, float, float]:
-    """(pipeline events/s, outbox writes/s, p50 ms, p99 ms) through outbox, relay, Kafka and inbox consumer."""
+def _percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
+
+
+async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, float, list[float], float]:
+    """(pipeline events/s, outbox writes/s, sorted latencies in ms, the open-loop rate) through outbox, relay,
+    Kafka and the inbox consumer. An effect counts once the consumer's transaction has committed."""
     await create_databases(settings.postgres_admin_dsn, ("bench",))
     service = ServiceSettings(
         service_name="bench",
@@ -132,7 +125,15 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
         await (await session.connection()).execute(
             sa.text("INSERT INTO effect VALUES (:e, :t)").bindparams(e=envelope.id, t=time.time())
         )
-        effect_times[envelope.id] = time.time()
+        session.sync_session.info.setdefault("bench_ids", []).append(envelope.id)
+
+    def committed(sync_session: Session) -> None:  # the effect is visible from here on
+        ids = sync_session.info.pop("bench_ids", None)
+        if ids:
+            now = time.time()
+            effect_times.update(dict.fromkeys(ids, now))
+
+    sa.event.listen(Session, "after_commit", committed)
 
     async def write(count: int, commit_times: dict[str, float] | None = None) -> None:
         async def one(i: int) -> None:
@@ -179,28 +180,41 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     times = sorted(effect_times.values())
     pipeline_eps = (n - 1) / (times[-1] - times[0])  # steady state: first to last effect
 
-    # Latency: a paced stream, commit to effect.
+    # Latency: an open-loop stream at half the path's maximum rate (each write starts on its schedule, whether
+    # or not the ones before have finished), from the writer's commit to the consumer's commit. The path's
+    # maximum is the slower of the outbox writes (one event per transaction) and the relay-to-consumer drain.
+    rate = min(pipeline_eps, write_eps) / 2
     commit_times: dict[str, float] = {}
-    for _ in range(paced // 20):
-        await write(20, commit_times)
-        await asyncio.sleep(0.1)
+
+    async def one_at(i: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        async with transaction(sessions) as session:
+            record = await add_event(session, _event(keys[i % 50]), source=source_of("bench"), aggregate_type="bench")
+            record.topic = topic
+        commit_times[str(record.event_id)] = time.time()
+
+    t0 = time.perf_counter() + 0.1
+    await asyncio.gather(*(one_at(i, t0 + i / rate) for i in range(paced)))
     while not set(commit_times) <= set(effect_times):
         await asyncio.sleep(0.05)
     latencies = sorted((effect_times[i] - t) * 1000 for i, t in commit_times.items())
+    sa.event.remove(Session, "after_commit", committed)
     relay.terminate()
     await asyncio.wait_for(relay.wait(), 20)
     consumer.stop()
     await consuming
     await engine.dispose()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return pipeline_eps, write_eps, statistics.median(latencies), p99
+    return pipeline_eps, write_eps, latencies, rate
 
 
-async def run(settings: StackSettings, n: int = 10000, paced: int = 1000) -> BackboneFigures:
+async def run(settings: StackSettings, n: int = 10000, paced: int = 3000) -> BackboneFigures:
     raw = await raw_aiokafka(settings.kafka_bootstrap, n)
     topic = f"bench.perf.{uuid.uuid4().hex[:6]}"
     await ensure_topics(settings.kafka_bootstrap, [topic], partitions=6)
     size = len(PAYLOAD_EVENT.model_dump_json())
     perf = await asyncio.to_thread(producer_performance, settings, topic, n * 10, size)
-    eps, write_eps, p50, p99 = await pipeline(settings, n, paced)
-    return BackboneFigures(raw, perf, eps, write_eps, p50, p99, n)
+    eps, write_eps, latencies, rate = await pipeline(settings, n, paced)
+    return BackboneFigures(
+        raw, perf, eps, write_eps, statistics.median(latencies), _percentile(latencies, 0.99), n,
+        latency_p999_ms=_percentile(latencies, 0.999), latency_rate_eps=rate,
+    )  # fmt: skip

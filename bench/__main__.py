@@ -78,8 +78,12 @@ async def main(selected: list[str], events: int) -> int:
             _record(results, "applications", rows)
             print("== applications API: 10,000 seeded candidates, 16 concurrent clients, one server process ==")
             by_name = {r.name: r for r in rows}
+            print(f"{'closed loop (16 clients)':<44} {'':>8}         then open loop at half bare's maximum")
             for row in rows:
-                print(f"{row.name:<44} {row.rps:8.0f} req/s   p50 {row.p50_ms:6.1f} ms   p99 {row.p99_ms:6.1f} ms")
+                print(
+                    f"{row.name:<44} {row.rps:8.0f} req/s   p50 {row.p50_ms:6.1f} ms   p99 {row.p99_ms:6.1f} ms"
+                    f"   | {row.open_rate:5.0f}/s: p50 {row.open_p50_ms:6.1f} ms  p99 {row.open_p99_ms:6.1f} ms"
+                )
             for op in ("GET /v1/applications/{id}", "POST /v1/applications"):
                 service = by_name[f"{op} [service]"]
                 for base in ("bare", "asyncpg"):

@@ -36,6 +36,9 @@ class Figures:
     rps: float
     p50_ms: float
     p99_ms: float
+    open_rate: float = 0.0
+    open_p50_ms: float = 0.0
+    open_p99_ms: float = 0.0
 
 
 async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UUID]:
@@ -152,6 +155,37 @@ async def load(
     return total / elapsed, statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
 
 
+async def open_loop(
+    base: str,
+    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+    *,
+    rate: float,
+    total: int,
+    headers: dict[str, str],
+) -> tuple[float, float]:
+    """(p50 ms, p99 ms) when requests start on a fixed schedule at `rate`/s, whether or not earlier ones are
+    done (open loop: a slow answer does not slow the arrivals, so queueing shows in the latency)."""
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    timeout = httpx.Timeout(30, pool=None)  # a request waiting for a connection is queueing: it counts
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=timeout) as client:
+        for _ in range(20):  # warm-up: open the connections
+            await request(client)
+
+        async def one(at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            started = time.perf_counter()
+            response = await request(client)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code >= 300:
+                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+
+        t0 = time.perf_counter() + 0.2
+        await asyncio.gather(*(one(t0 + i / rate) for i in range(total)))
+    latencies.sort()
+    return statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
+
+
 def _serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(argv, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -213,7 +247,8 @@ async def run(
             ports["asyncpg"],
         ),
     }
-    figures = []
+    figures: list[Figures] = []
+    operations: dict[tuple[str, str], tuple[str, Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]]] = {}
     serial = itertools.count()
     try:
         for name, port in ports.items():
@@ -231,6 +266,17 @@ async def run(
             for op, request in (("GET /v1/applications/{id}", get), ("POST /v1/applications", post)):
                 rps, p50, p99 = await load(base, request, total=requests, concurrency=concurrency, headers=headers)
                 figures.append(Figures(f"{op} [{name}]", rps, p50, p99))
+                operations[(name, op)] = (base, request)
+        # Latency, open loop, at half the bare server's maximum for the operation, the same rate for all.
+        for figure in figures:
+            op, name = figure.name.rsplit(" [", 1)
+            rate = next(f.rps for f in figures if f.name == f"{op} [bare]") / 2
+            target, call = operations[(name.rstrip("]"), op)]
+            count = max(200, min(int(rate * 3), requests))
+            figure.open_rate = rate
+            figure.open_p50_ms, figure.open_p99_ms = await open_loop(
+                target, call, rate=rate, total=count, headers=headers
+            )
     finally:
         for proc in servers.values():
             proc.terminate()

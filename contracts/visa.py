@@ -69,12 +69,12 @@ class VisaGranted(_VisaEvent):
 
 
 class VisaRefused(_VisaEvent):
-    """The visa was refused; remonstration may be possible."""
+    """The visa was refused. There is no remonstration (abolished on 1 July 2025): the options are a new
+    application or an action at the Berlin administrative court within one month."""
 
     TYPE: ClassVar[str] = event_type(_S, "visa_refused")
     refused_on: date = Field(description="Date of the refusal notice.")
     reason_code: str = Field(description="Reason code from reference data.")
-    remonstration_possible: bool = Field(description="True if a remonstration can still be filed.")
 
 
 EVENTS: tuple[type[Event], ...] = (

@@ -1,4 +1,9 @@
-"""VisaProcessWorkflow: labour approval, optional §81a pre-approval, appointment, decision, remonstration."""
+"""VisaProcessWorkflow: labour approval, optional §81a pre-approval, appointment, decision.
+
+Remonstration against a visa refusal was abolished on 1 July 2025: a refusal is this child's last fact,
+and what follows it (a new application, or an action at the Berlin administrative court) is a case
+officer's decision. Journeys recorded while it existed replay their remonstration wait (`NO_REMONSTRATION`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,6 @@ class VisaInput(BaseModel):
     visa_case_id: UUID
     consulate: str
     accelerated: bool = False
-    remonstration_days: int = Field(default=60, ge=1, description="How long a remonstration may take.")
 
 
 class VisaOutcome(BaseModel):
@@ -26,6 +30,12 @@ class VisaOutcome(BaseModel):
     valid_until: str | None = None
     reason_code: str | None = None
     steps: list[str] = Field(default_factory=list, description="Steps seen, in order (no personal data).")
+
+
+#: `workflow.patched` id: a refusal ends the visa process at once (runs recorded before it waited for a
+#: remonstration's answer, for at most LEGACY_REMONSTRATION_WAIT; only their replay takes that path).
+NO_REMONSTRATION = "no-remonstration"
+LEGACY_REMONSTRATION_WAIT = timedelta(days=60)
 
 
 def visa_workflow_id(candidate_id: UUID | str) -> str:
@@ -60,10 +70,10 @@ class VisaProcessWorkflow:
 
     @workflow.run
     async def run(self, visa: VisaInput) -> VisaOutcome:
-        remonstrating = False
+        remonstrating = False  # replay of runs recorded before NO_REMONSTRATION only
         while True:
-            fact = await self._next(timedelta(days=visa.remonstration_days) if remonstrating else None)
-            if fact is None:  # the remonstration brought no new decision in time
+            fact = await self._next(LEGACY_REMONSTRATION_WAIT if remonstrating else None)
+            if fact is None:
                 return VisaOutcome(granted=False, reason_code="REMONSTRATION_TIMED_OUT", steps=self._steps)
             name = fact.event_type.split(".")[2]
             if name == "labour_approval_refused":
@@ -71,7 +81,8 @@ class VisaProcessWorkflow:
             if name == "visa_granted":
                 return VisaOutcome(granted=True, valid_until=str(fact.data.get("valid_until")), steps=self._steps)
             if name == "visa_refused":
-                if fact.data.get("remonstration_possible") and not remonstrating:
-                    remonstrating = True  # wait for the consulate's answer to the remonstration
+                legacy = not workflow.patched(NO_REMONSTRATION)
+                if legacy and fact.data.get("remonstration_possible") and not remonstrating:
+                    remonstrating = True
                     continue
                 return VisaOutcome(granted=False, reason_code=str(fact.data.get("reason_code")), steps=self._steps)

@@ -90,13 +90,11 @@ async def test_no_match_ends_not_placed(journey: Journey) -> None:
 
 
 async def test_visa_refusal_releases_the_position(journey: Journey) -> None:
+    """No remonstration since 1 July 2025: the first refusal ends the visa process, nothing waits."""
     j = journey
     await to_visa(j)
     await j.send("visa.labour_approval_granted")
-    await j.send("visa.visa_refused", reason_code="DOUBTS_ABOUT_PURPOSE", remonstration_possible=True)
-    await j.env.sleep(timedelta(days=10))
-    assert await j.stage() == S.VISA  # remonstration under way
-    await j.send("visa.visa_refused", reason_code="DOUBTS_ABOUT_PURPOSE", remonstration_possible=False)
+    await j.send("visa.visa_refused", reason_code="DOUBTS_ABOUT_PURPOSE")
     assert (await j.handle.result()).outcome == S.VISA_REFUSED
     released = [r for n, r in j.services.calls if n == "release_position"]
     assert len(released) == 1 and released[0].position_id == POSITION and released[0].employer_id == EMPLOYER

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +15,8 @@ from sqlmodel import col, or_, select
 from services.applications import domain
 from services.applications.context import AppContext, load_application
 from services.applications.tables import ApplicationRecord, AuditRecord, CandidateRecord, ConsentRecord, DocumentRecord
-from services.common.problems import Problem, not_found
+from services.common.pages import decode_cursor, encode_cursor
+from services.common.problems import not_found
 
 
 class SortKey(StrEnum):
@@ -32,19 +31,6 @@ class ApplicationFilter:
     occupation: str | None = None
     submitted_from: datetime | None = None
     submitted_to: datetime | None = None
-
-
-def encode_cursor(value: datetime | None, id_: uuid.UUID) -> str:
-    raw = json.dumps([value.isoformat() if value else None, str(id_)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime | None, uuid.UUID]:
-    try:
-        value, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return (datetime.fromisoformat(value) if value else None), uuid.UUID(id_)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "pass back next_cursor exactly as received") from None
 
 
 async def list_applications(
@@ -66,7 +52,7 @@ async def list_applications(
     if sort is SortKey.SUBMITTED:
         statement = statement.where(col(ApplicationRecord.submitted_at).is_not(None))
     if cursor:
-        value, last_id = decode_cursor(cursor)
+        value, last_id = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
         after = sa.tuple_(sort_col, ApplicationRecord.id)
         bound = sa.tuple_(sa.literal(value), sa.literal(last_id))
         statement = statement.where(after < bound if descending else after > bound)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from services.common.auth import Principal, Role
-from services.common.problems import Problem
+from services.common.pages import decode_cursor, encode_cursor
 from services.training.context import TrainingContext, load_cohort, load_enrolment
 from services.training.handlers.attendance import period_counts
 from services.training.tables import CertificateRecord, CohortRecord, EnrolmentRecord, ExamRecord
@@ -22,19 +19,6 @@ from services.training.tables import CertificateRecord, CohortRecord, EnrolmentR
 def _scoped(actor: Principal) -> str | None:
     """The provider a trainer is limited to (None: everything)."""
     return actor.provider if actor.has(Role.TRAINER) and not actor.has(Role.CASE_OFFICER) else None
-
-
-def encode_cursor(value: Any, id_: object) -> str:
-    raw = json.dumps([value.isoformat() if isinstance(value, date | datetime) else value, str(id_)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        value, id_ = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(value), str(id_)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise Problem(400, "invalid-cursor", "Invalid cursor", "pass back next_cursor exactly as received") from None
 
 
 @dataclass(frozen=True)
@@ -54,11 +38,9 @@ async def list_cohorts(
         if value is not None:
             statement = statement.where(col(column) == value)
     if cursor:
-        value, last = decode_cursor(cursor)
-        statement = statement.where(
-            sa.tuple_(CohortRecord.starts_on, CohortRecord.id)
-            > sa.tuple_(sa.literal(date.fromisoformat(value)), sa.literal(last))
-        )
+        starts_on, cohort_id = decode_cursor(cursor, date.fromisoformat, str)
+        after = sa.tuple_(CohortRecord.starts_on, CohortRecord.id)
+        statement = statement.where(after > sa.tuple_(sa.literal(starts_on), sa.literal(cohort_id)))
     statement = statement.order_by(col(CohortRecord.starts_on), col(CohortRecord.id)).limit(limit + 1)
     async with ctx.sessions() as session:
         rows = list((await session.exec(statement)).all())
@@ -95,11 +77,9 @@ async def list_enrolments(
             col(CohortRecord.provider) == provider
         )
     if cursor:
-        value, last = decode_cursor(cursor)
+        requested_at, enrolment_id = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
         after = sa.tuple_(EnrolmentRecord.requested_at, EnrolmentRecord.id)
-        statement = statement.where(
-            after > sa.tuple_(sa.literal(datetime.fromisoformat(value)), sa.literal(uuid.UUID(last)))
-        )
+        statement = statement.where(after > sa.tuple_(sa.literal(requested_at), sa.literal(enrolment_id)))
     statement = statement.order_by(col(EnrolmentRecord.requested_at), col(EnrolmentRecord.id)).limit(limit + 1)
     async with ctx.sessions() as session:
         rows = list((await session.exec(statement)).all())

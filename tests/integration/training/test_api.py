@@ -290,3 +290,14 @@ async def test_cohort_lifecycle_and_cancellation_returns_candidates_to_the_waiti
         assert again.status_code == 200, "already done is a 2xx"
         moved = (await officer.get(f"/v1/enrolments/{enrolment['enrolment_id']}")).json()
     assert moved["status"] == "waiting" and moved["cohort_id"] is None
+
+
+async def test_a_cursor_that_decodes_to_nonsense_is_a_400(app: Any) -> None:
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps(["not-a-date", "x"]).encode()).decode().rstrip("=")
+    async with client(app) as officer:
+        for path in ("/v1/cohorts", "/v1/enrolments"):
+            response = await officer.get(path, params={"cursor": forged})
+            assert response.status_code == 400 and response.json()["type"].endswith("/invalid-cursor"), path

@@ -196,16 +196,8 @@ def outbox_gauges(service: str) -> Callable[[FastAPI], Awaitable[None]]:
 
     async def refresh(app: FastAPI) -> None:
         async with asyncio.timeout(2), app.state.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.text(
-                        "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-                        "FROM outbox WHERE published_at IS NULL"
-                    )
-                )
-            ).one()
-        metrics.OUTBOX_BACKLOG.labels(service).set(row[0])
-        metrics.OUTBOX_OLDEST_AGE.labels(service).set(float(row[1]))
+            backlog, age = (await conn.execute(sa.text(metrics.OUTBOX_BACKLOG_SQL))).one()
+        metrics.set_outbox_gauges(service, backlog, age)
 
     return refresh
 

@@ -36,6 +36,18 @@ DEAD_LETTERS = Counter(
 )
 
 
+#: One statement for both outbox gauges (the partial index on pending rows keeps it cheap).
+OUTBOX_BACKLOG_SQL = (
+    "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
+    "FROM outbox WHERE published_at IS NULL"
+)
+
+
+def set_outbox_gauges(service: str, backlog: int, oldest_age_s: float) -> None:
+    OUTBOX_BACKLOG.labels(service).set(backlog)
+    OUTBOX_OLDEST_AGE.labels(service).set(oldest_age_s)
+
+
 def metrics_response() -> Response:
     """The process's metrics in the Prometheus text format."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -115,12 +115,8 @@ class OutboxRelay:
                 await self._sleep(self.settings.relay_poll_interval_s)
 
     async def _gauges(self, conn: asyncpg.Connection) -> None:
-        backlog, age = await conn.fetchrow(
-            "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
-            "FROM outbox WHERE published_at IS NULL"
-        )
-        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(backlog)
-        metrics.OUTBOX_OLDEST_AGE.labels(self.settings.service_name).set(age)
+        backlog, age = await conn.fetchrow(metrics.OUTBOX_BACKLOG_SQL)
+        metrics.set_outbox_gauges(self.settings.service_name, backlog, age)
 
     async def publish_batch(self, conn: asyncpg.Connection) -> int:
         """Publish up to one batch of pending rows in position order; returns how many were acknowledged."""

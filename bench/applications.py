@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import httpx
 
 from deploy.local.demo_data import application_body
 from deploy.local.settings import REPO_ROOT, StackSettings
-from deploy.local.supervisor import free_port
+from deploy.local.supervisor import free_port, serve_http
 from services.applications.config import ApplicationsSettings
 from services.common.auth import dev_token, ensure_dev_keys
 from services.common.crypto import KeyWrapper, decode_key, encrypt_field, keyed_hash, new_key_b64
@@ -186,19 +185,6 @@ async def open_loop(
     return statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
 
 
-def _serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(argv, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{argv} did not start")
-
-
 async def run(
     stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
 ) -> list[Figures]:
@@ -229,10 +215,14 @@ async def run(
         "APPLICATIONS_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
     }
     py = sys.executable
+
+    def serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+        return serve_http(argv, env=env, port=port, log=stack.run_dir / "logs" / f"bench-{port}.log", cwd=REPO_ROOT)
+
     servers = {
-        "service": _serve([py, "-m", "services.applications", "api"], env, ports["service"]),
-        "bare": _serve([py, "-m", "bench.http_baselines", "bare", "--port", str(ports["bare"])], env, ports["bare"]),
-        "asyncpg": _serve(
+        "service": serve([py, "-m", "services.applications", "api"], env, ports["service"]),
+        "bare": serve([py, "-m", "bench.http_baselines", "bare", "--port", str(ports["bare"])], env, ports["bare"]),
+        "asyncpg": serve(
             [
                 py,
                 "-m",

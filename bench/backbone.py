@@ -135,18 +135,16 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
 
     sa.event.listen(Session, "after_commit", committed)
 
-    async def write(count: int, commit_times: dict[str, float] | None = None) -> None:
-        async def one(i: int) -> None:
-            async with transaction(sessions) as session:
-                record = await add_event(
-                    session, _event(keys[i % 50]), source=source_of("bench"), aggregate_type="bench"
-                )
-                record.topic = topic
-            if commit_times is not None:
-                commit_times[str(record.event_id)] = time.time()
+    async def write_one(i: int) -> str:
+        """One event in one transaction; returns its id once committed."""
+        async with transaction(sessions) as session:
+            record = await add_event(session, _event(keys[i % 50]), source=source_of("bench"), aggregate_type="bench")
+            record.topic = topic
+        return str(record.event_id)
 
+    async def write(count: int) -> None:
         for start in range(0, count, 20):
-            await asyncio.gather(*(one(i) for i in range(start, min(start + 20, count))))
+            await asyncio.gather(*(write_one(i) for i in range(start, min(start + 20, count))))
 
     # Throughput: the outbox is filled first, then relay and consumer drain it.
     started = time.perf_counter()
@@ -188,10 +186,7 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
 
     async def one_at(i: int, at: float) -> None:
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        async with transaction(sessions) as session:
-            record = await add_event(session, _event(keys[i % 50]), source=source_of("bench"), aggregate_type="bench")
-            record.topic = topic
-        commit_times[str(record.event_id)] = time.time()
+        commit_times[await write_one(i)] = time.time()
 
     t0 = time.perf_counter() + 0.1
     await asyncio.gather(*(one_at(i, t0 + i / rate) for i in range(paced)))

@@ -56,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             print("stack down")
         elif args.command == "clean":
             stack.down()
-            for component in stack.components:
-                component.clean()
+            stack.clean()
             shutil.rmtree(settings.run_dir, ignore_errors=True)
             print(f"removed {settings.run_dir}")
         elif args.command == "status":

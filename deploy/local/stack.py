@@ -133,6 +133,11 @@ class Stack:
     def _stop_one(self, component: Component) -> bool:
         return stop(component.pid_file, sig=component.stop_signal, timeout_s=self.settings.stop_timeout_s)
 
+    def clean(self) -> None:
+        """Delete what the components keep outside the run folder (PostgreSQL's data when run as root)."""
+        for component in self.components:
+            component.clean()
+
     async def status(self) -> list[ComponentStatus]:
         result = []
         for component in self.components:
@@ -156,5 +161,4 @@ async def private_infrastructure(settings: StackSettings) -> AsyncIterator[Stack
         yield stack
     finally:
         Stack(settings).down(echo=False)
-        for component in stack.components:
-            component.clean()
+        stack.clean()

@@ -112,6 +112,24 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_http(
+    argv: list[str], *, env: dict[str, str], port: int, log: Path, cwd: Path | None = None, timeout_s: float = 60
+) -> subprocess.Popen[bytes]:
+    """Start an HTTP server process in the foreground (tests, benchmarks), output appended to log, and wait
+    until its port accepts connections (uvicorn binds after the app's start-up); StackError if it does not."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        if port_in_use("127.0.0.1", port):
+            return proc
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait(timeout=10)
+    raise StackError(f"{' '.join(argv)} did not start on port {port}; last lines of {log}:\n{tail(log)}")
+
+
 def tail(path: Path, lines: int = 30) -> str:
     """The last lines of a log file, or a note that there is none."""
     try:

@@ -57,24 +57,6 @@ class LocalFolderStorage:
         await asyncio.to_thread(self._path(key).unlink, True)
 
 
-class InMemoryStorage:
-    """A fake for unit tests."""
-
-    def __init__(self) -> None:
-        self.blobs: dict[str, bytes] = {}
-
-    async def put(self, content: bytes) -> tuple[str, str]:
-        digest = hashlib.sha256(content).hexdigest()
-        self.blobs[digest] = content
-        return digest, digest
-
-    async def get(self, key: str) -> bytes:
-        return self.blobs[key]
-
-    async def delete(self, key: str) -> None:
-        self.blobs.pop(key, None)
-
-
 #: Accepted document formats, told by their first bytes (the declared type must agree).
 MAGIC = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 

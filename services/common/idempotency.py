@@ -75,14 +75,10 @@ async def forget_subject(session: AsyncSession, subject_id: object) -> int:
     return int(result.rowcount or 0)
 
 
-def _problem(status: int, type_: str, title: str, detail: str, headers: dict[str, str] | None = None) -> Problem:
-    return Problem(status, type_, title, detail, headers)
-
-
 def _key(request: Request) -> str:
     key = request.headers[HEADER].strip()
     if not re.fullmatch(KEY_PATTERN, key):
-        raise _problem(
+        raise Problem(
             400,
             "invalid-idempotency-key",
             "Invalid Idempotency-Key",
@@ -99,7 +95,7 @@ async def _digest(request: Request) -> str:
 
 def _replay(row: Any, digest: str) -> Response:
     if row.request_hash != digest:
-        raise _problem(
+        raise Problem(
             422,
             "idempotency-key-reused",
             "Idempotency-Key reused",
@@ -127,7 +123,7 @@ async def _claim(session: AsyncSession, scope: str, key: str, digest: str) -> An
         )
     except sa_exc.DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "55P03" or "LockNotAvailable" in type(exc.orig).__name__:
-            raise _problem(
+            raise Problem(
                 409,
                 "request-in-progress",
                 "Request in progress",

@@ -6,32 +6,25 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 from deploy.local.settings import REPO_ROOT
-from deploy.local.supervisor import free_port
+from deploy.local.supervisor import free_port, serve_http
+from tests.support.helpers import token as officer_token
 
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
 
 
-def serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """Start the API and wait for /healthz."""
-    server = subprocess.Popen(argv, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            output = server.stdout.read().decode(errors="replace") if server.stdout else ""
-            raise AssertionError(f"the API did not start:\n{output[-3000:]}")
-        time.sleep(0.2)
+def fuzz_service(argv: list[str], env_on: Callable[[int], dict[str, str]], workdir: Path) -> str:
+    """Serve the API (`env_on(port)` is its environment) as a real process, run schemathesis, stop it."""
+    port = free_port()
+    server = serve_http(argv, env={**os.environ, **env_on(port)}, port=port, log=workdir / "server.log", cwd=REPO_ROOT)
+    try:
+        return run_schemathesis(port, officer_token(), workdir)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def run_schemathesis(port: int, token: str, workdir: Path, *, max_examples: int = 15, seed: int = 7) -> str:
@@ -74,4 +67,4 @@ def run_schemathesis(port: int, token: str, workdir: Path, *, max_examples: int 
     return result.stdout
 
 
-__all__ = ["free_port", "run_schemathesis", "serve"]
+__all__ = ["fuzz_service", "run_schemathesis"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -12,8 +11,8 @@ import pytest
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
 from services.common.migrations import upgrade_to_head
-from tests.support.fuzz import free_port, run_schemathesis, serve
-from tests.support.helpers import MIGRATIONS, applications_database, applications_settings, token
+from tests.support.fuzz import fuzz_service
+from tests.support.helpers import MIGRATIONS, applications_database, applications_settings
 
 pytestmark = pytest.mark.integration
 
@@ -24,21 +23,18 @@ async def test_the_api_does_what_its_openapi_document_says(
     db = await applications_database(stack_settings, "fuzz")
     settings = applications_settings(stack_settings, db, document_dir=tmp_path)
     await upgrade_to_head(settings, MIGRATIONS)
-    port = free_port()
-    env = {
-        **os.environ,
-        "APPLICATIONS_DATABASE_URL": settings.database_url,
-        "APPLICATIONS_HTTP_PORT": str(port),
-        "APPLICATIONS_MASTER_KEY": settings.master_key,
-        "APPLICATIONS_HASH_KEY": settings.hash_key,
-        "APPLICATIONS_AUTH_PUBLIC_KEY_FILE": str(settings.auth_public_key_file),
-        "APPLICATIONS_AUTH_SERVICE_PUBLIC_KEY_FILE": str(settings.auth_service_public_key_file),
-        "APPLICATIONS_DOCUMENT_DIR": str(tmp_path),
-    }
-    server = serve([sys.executable, "-m", "services.applications", "api"], env, port)
-    try:
-        output = await asyncio.to_thread(run_schemathesis, port, token(), tmp_path)
-        assert "Stateful" in output
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+
+    def env(port: int) -> dict[str, str]:
+        return {
+            "APPLICATIONS_DATABASE_URL": settings.database_url,
+            "APPLICATIONS_HTTP_PORT": str(port),
+            "APPLICATIONS_MASTER_KEY": settings.master_key,
+            "APPLICATIONS_HASH_KEY": settings.hash_key,
+            "APPLICATIONS_AUTH_PUBLIC_KEY_FILE": str(settings.auth_public_key_file),
+            "APPLICATIONS_AUTH_SERVICE_PUBLIC_KEY_FILE": str(settings.auth_service_public_key_file),
+            "APPLICATIONS_DOCUMENT_DIR": str(tmp_path),
+        }
+
+    argv = [sys.executable, "-m", "services.applications", "api"]
+    output = await asyncio.to_thread(fuzz_service, argv, env, tmp_path)
+    assert "Stateful" in output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -11,24 +10,18 @@ import pytest
 
 from services.common.auth import ensure_dev_keys, ensure_service_keys
 from services.training.config import TrainingSettings
-from tests.support.fuzz import free_port, run_schemathesis, serve
-from tests.support.helpers import token
+from tests.support.fuzz import fuzz_service
 
 pytestmark = pytest.mark.integration
 
 
 async def test_the_training_api_does_what_its_openapi_document_says(settings: TrainingSettings, tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRAINING_DATABASE_URL": settings.database_url,
-        "TRAINING_HTTP_PORT": str(port),
-        "TRAINING_AUTH_PUBLIC_KEY_FILE": str(ensure_dev_keys()[1]),
-        "TRAINING_AUTH_SERVICE_PUBLIC_KEY_FILE": str(ensure_service_keys()[1]),
-    }
-    server = serve([sys.executable, "-m", "services.training", "api"], env, port)
-    try:
-        await asyncio.to_thread(run_schemathesis, port, token(), tmp_path)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    def env(port: int) -> dict[str, str]:
+        return {
+            "TRAINING_DATABASE_URL": settings.database_url,
+            "TRAINING_HTTP_PORT": str(port),
+            "TRAINING_AUTH_PUBLIC_KEY_FILE": str(ensure_dev_keys()[1]),
+            "TRAINING_AUTH_SERVICE_PUBLIC_KEY_FILE": str(ensure_service_keys()[1]),
+        }
+
+    await asyncio.to_thread(fuzz_service, [sys.executable, "-m", "services.training", "api"], env, tmp_path)

@@ -42,7 +42,12 @@ class KeyWrapper:
         self._aead = AESGCM(master_key)
 
     def new_wrapped_key(self, subject_id: str) -> bytes:
-        return self.wrap(AESGCM.generate_key(bit_length=256), subject_id)
+        return self.new_data_key(subject_id)[1]
+
+    def new_data_key(self, subject_id: str) -> tuple[bytes, bytes]:
+        """A new data key for the subject: (the key, the key wrapped for storage)."""
+        key = AESGCM.generate_key(bit_length=256)
+        return key, self.wrap(key, subject_id)
 
     def wrap(self, data_key: bytes, subject_id: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from contracts.errors import DomainError, ErrorKind
+from contracts.errors import DomainError
 from contracts.training import CefrLevel, CohortStatus, LanguageModule
 
 LEVELS = [CefrLevel.A1, CefrLevel.A2, CefrLevel.B1, CefrLevel.B2, CefrLevel.C1, CefrLevel.C2]
@@ -57,12 +57,6 @@ class NotInCohort(DomainError):
 
 class WrongCandidate(DomainError):
     code, title = "wrong-candidate", "Not the candidate of this enrolment"
-
-
-class CandidatePays(DomainError):
-    """FR-01: a fee is never the candidate's."""
-
-    kind, code, title = ErrorKind.INVALID, "validation-error", "Request validation failed"
 
 
 class ExamAlreadyGraded(DomainError):

@@ -50,28 +50,27 @@ def name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
     return keyed_hash(ctx.hash_key, "name-dob", f"{first.casefold().strip()}|{last.casefold().strip()}|{born}")
 
 
-async def _matches(ctx: AppContext, session: AsyncSession, id_hash: str, c: CandidateDetails) -> list[str | None]:
+async def _matches(session: AsyncSession, id_hash: str, same_name: str) -> list[str | None]:
     """ID-number hashes of candidates with the same CNIE or the same name and birth date."""
-    same_name = name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth)
     statement = select(CandidateRecord.national_id_hash).where(
         or_(col(CandidateRecord.national_id_hash) == id_hash, col(CandidateRecord.name_dob_hash) == same_name)
     )
     return list((await session.exec(statement)).all())
 
 
-def _new_candidate(ctx: AppContext, c: CandidateDetails, id_hash: str) -> tuple[CandidateRecord, bytes]:
+def _new_candidate(
+    ctx: AppContext, c: CandidateDetails, national_id: str, id_hash: str, same_name: str
+) -> tuple[CandidateRecord, bytes]:
     """The candidate row with its ID numbers encrypted under a new data key; returns the wrapped key too."""
-    national_id = domain.normalise_document_number(c.national_id_number)
     candidate = CandidateRecord(
         **{name: getattr(c, name) for name in PLAIN_FIELDS},
         birth_year=c.date_of_birth.year,
         languages=list(c.languages),
         national_id_hash=id_hash,
         national_id_masked=domain.mask(national_id),
-        name_dob_hash=name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth),
+        name_dob_hash=same_name,
     )
-    wrapped = ctx.keys.new_wrapped_key(str(candidate.id))
-    dek = ctx.keys.unwrap(wrapped, str(candidate.id))
+    dek, wrapped = ctx.keys.new_data_key(str(candidate.id))
     candidate.national_id_enc = encrypt_field(dek, str(candidate.id), "national_id", national_id)
     if c.passport_number:
         passport = domain.normalise_document_number(c.passport_number)
@@ -86,12 +85,14 @@ async def create_application(
     """Register the candidate and open a draft application (a known CNIE is a DuplicateCandidate)."""
     c = command.candidate
     check_reference(ctx, c.region, command.occupation_codes)
-    id_hash = keyed_hash(ctx.hash_key, "cnie", domain.normalise_document_number(c.national_id_number))
+    national_id = domain.normalise_document_number(c.national_id_number)
+    id_hash = keyed_hash(ctx.hash_key, "cnie", national_id)
+    same_name = name_dob_hash(ctx, c.first_name, c.last_name, c.date_of_birth)
     async with transaction(ctx.sessions) as session:
-        matches = await _matches(ctx, session, id_hash, c)
+        matches = await _matches(session, id_hash, same_name)
         if id_hash in matches:
             raise domain.DuplicateCandidate("a candidate with this national ID number is already registered")
-        candidate, wrapped = _new_candidate(ctx, c, id_hash)
+        candidate, wrapped = _new_candidate(ctx, c, national_id, id_hash, same_name)
         concerns(candidate.id)
         session.add(candidate)
         try:

@@ -74,6 +74,19 @@ class ApplicationWithdrawn(_ApplicationEvent):
     reason_code: str = Field(description="Why the candidate withdrew, e.g. `PERSONAL`.")
 
 
+class ConsentChanged(Event):
+    """A consent for one purpose was given or revoked (FR-09); services that rely on it follow the latest."""
+
+    TOPIC: ClassVar[str] = topics.APPLICATIONS
+    TYPE: ClassVar[str] = event_type(_S, "consent_changed")
+    candidate_id: UUID = Field(description="Pseudonymous candidate id.")
+    purpose: str = Field(description="`processing`, `sharing_employers` (matching) or `statistics`.")
+    granted: bool = Field(description="True when given, false when revoked.")
+    text_version: str = Field(description="Version of the consent text shown.")
+    language: str = Field(description="Language the text was shown in: `ar`, `fr` or `de`.")
+    changed_at: datetime = Field(description="When the consent was recorded (UTC).")
+
+
 class CandidateErased(Event):
     """The candidate's personal data was erased (crypto-shredded); projections must drop what they hold."""
 
@@ -90,6 +103,7 @@ EVENTS: tuple[type[Event], ...] = (
     ApplicationPreselected,
     ApplicationRejected,
     ApplicationWithdrawn,
+    ConsentChanged,
     CandidateErased,
 )
 

@@ -39,7 +39,9 @@ class PositionPublished(_EmployerEvent):
     occupation_code: str = Field(description="KldB 2010 code of the Ausbildung occupation.")
     places: int = Field(ge=1, description="Number of places offered.")
     starts_on: date = Field(description="Training start date (usually 1 August or 1 September).")
+    latest_start_on: date = Field(description="Last day the trainee may still start.")
     land: str = Field(description="ISO 3166-2:DE code of the training site.")
+    required_level: str = Field(description="CEFR level the employer requires, e.g. `B1`.")
 
 
 class PositionClosed(_EmployerEvent):
@@ -55,13 +57,25 @@ class _CandidateMatchEvent(Event):
     candidate_id: UUID = Field(description="Pseudonymous candidate id.")
     employer_id: UUID = Field(description="The training company.")
     position_id: UUID = Field(description="The position.")
+    shortlist_id: UUID = Field(description="The shortlist entry: the employer's reference for the candidate.")
+
+
+class PositionReleased(_CandidateMatchEvent):
+    """A place held for the candidate was freed (compensation: withdrawal, refused visa, re-routing)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "position_released")
+    shortlist_id: UUID | None = Field(default=None, description="The shortlist entry, when there was one.")  # type: ignore[assignment]
+    reason_code: str = Field(description="Why, a code, e.g. `CANDIDATE_WITHDREW`, `VISA_REFUSED_...`.")
+    places_left: int = Field(ge=0, description="Places of the position still free after the release.")
 
 
 class CandidateShortlisted(_CandidateMatchEvent):
     """A case officer put the candidate on an employer's shortlist for a position."""
 
     TYPE: ClassVar[str] = event_type(_S, "candidate_shortlisted")
+    match_request_id: UUID = Field(description="The match request whose ranking suggested the position.")
     rank: int = Field(ge=1, description="Rank proposed by automated matching; a person decided the shortlist.")
+    reason_code: str = Field(description="The case officer's reason for the decision, e.g. `BEST_FIT`.")
 
 
 class InterviewScheduled(_CandidateMatchEvent):
@@ -112,22 +126,59 @@ class OfferWithdrawn(_CandidateMatchEvent):
     reason_code: str = Field(description="Reason code from reference data.")
 
 
+class ContractAmended(_CandidateMatchEvent):
+    """The contract changed after the candidate acknowledged it: a new version needs a new acknowledgement."""
+
+    TYPE: ClassVar[str] = event_type(_S, "contract_amended")
+    contract_id: UUID = Field(description="The contract.")
+    version: int = Field(ge=2, description="The new version.")
+    contract_sha256: str = Field(description="SHA-256 of the new version.")
+    changed: list[str] = Field(description="Names of the terms or texts that changed.")
+
+
+class ContractAcknowledged(_CandidateMatchEvent):
+    """The candidate acknowledged one version of the contract in German and in their language (FR-02)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "contract_acknowledged")
+    contract_id: UUID = Field(description="The contract.")
+    version: int = Field(ge=1, description="The version acknowledged.")
+    contract_sha256: str = Field(description="SHA-256 of that version.")
+    language: str = Field(description="The candidate's language of the translation: `ar` or `fr`.")
+    acknowledged_on: date = Field(description="Day of the acknowledgement.")
+
+
 class ContractSigned(_CandidateMatchEvent):
     """Both sides signed the training contract (Ausbildungsvertrag); the visa process may start."""
 
     TYPE: ClassVar[str] = event_type(_S, "contract_signed")
     contract_id: UUID = Field(description="The contract.")
+    version: int = Field(ge=1, description="The version signed (the one acknowledged).")
     occupation_code: str = Field(description="KldB 2010 code of the occupation trained.")
     starts_on: date = Field(description="Training start date.")
+    ends_on: date = Field(description="Last day of the training as contracted.")
+    duration_months: int = Field(ge=12, le=48, description="Contracted training duration in months.")
+    probation_months: int = Field(ge=1, le=4, description="Probation (Probezeit), counted from `starts_on`.")
+    weekly_hours: float = Field(gt=0, description="Contracted hours per week.")
     land: str = Field(description="ISO 3166-2:DE code of the training site.")
+    signed_on: date = Field(description="Day of the signature.")
     contract_sha256: str = Field(description="SHA-256 of the signed contract version (no-substitution check).")
     monthly_pay_year1_cents: int = Field(ge=0, description="Training pay in year 1, euro cents per month.")
+
+
+class ContractRegistered(_CandidateMatchEvent):
+    """The contract was registered with the chamber, or the trainee with the vocational school."""
+
+    TYPE: ClassVar[str] = event_type(_S, "contract_registered")
+    contract_id: UUID = Field(description="The contract.")
+    registration: str = Field(description="`chamber` (IHK/HWK register) or `school` (Berufsschule).")
+    registered_on: date = Field(description="Day of the registration.")
 
 
 EVENTS: tuple[type[Event], ...] = (
     EmployerRegistered,
     PositionPublished,
     PositionClosed,
+    PositionReleased,
     CandidateShortlisted,
     InterviewScheduled,
     InterviewCompleted,
@@ -135,5 +186,8 @@ EVENTS: tuple[type[Event], ...] = (
     OfferAccepted,
     OfferDeclined,
     OfferWithdrawn,
+    ContractAmended,
+    ContractAcknowledged,
     ContractSigned,
+    ContractRegistered,
 )

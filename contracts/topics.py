@@ -20,6 +20,9 @@ PARTITIONS = 6
 #: Consumer group of the event-to-workflow bridge.
 JOURNEY_BRIDGE_GROUP = "journey-bridge"
 
+#: Consumer group of the matching service's candidate profiles.
+MATCHING_PROFILES_GROUP = "matching-profiles"
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -35,6 +38,7 @@ class Subscription:
 #: Every consumer group the platform runs, with what it reads.
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(JOURNEY_BRIDGE_GROUP, (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING)),
+    Subscription(MATCHING_PROFILES_GROUP, (APPLICATIONS, TRAINING)),
 )
 
 

@@ -35,6 +35,12 @@ class CandidateDetails:
 
 
 @dataclass(frozen=True)
+class ChangeConsents:
+    application_id: uuid.UUID
+    consents: tuple[GiveConsent, ...]
+
+
+@dataclass(frozen=True)
 class GiveConsent:
     purpose: ConsentPurpose
     granted: bool

@@ -26,6 +26,8 @@ from services.applications.schemas import (
     CandidatePublic,
     CandidateSummary,
     ChecklistItemPublic,
+    ConsentChange,
+    ConsentState,
     DecisionCreate,
     DocumentList,
     DocumentPublic,
@@ -231,6 +233,20 @@ GONE: dict[int | str, dict[str, Any]] = {410: problem_doc("The candidate's perso
 )
 async def submit_application(application_id: uuid.UUID, ctx: Ctx, actor: Officer) -> ApplicationPublic:
     return _public(await screening.submit_application(ctx, actor, cmd.SubmitApplication(application_id)), actor)
+
+
+@router.post(
+    "/applications/{application_id}/consents",
+    response_model=ConsentState,
+    openapi_extra=IDEMPOTENCY_DOC,
+    summary="Record consents given or revoked (any stage); matching drops a candidate without consent",
+    tags=["applications"],
+    responses=GONE,
+)
+async def change_consents(application_id: uuid.UUID, body: ConsentChange, ctx: Ctx, actor: Officer) -> ConsentState:
+    consents = tuple(cmd.GiveConsent(**c.model_dump()) for c in body.consents)
+    latest = await registration.change_consents(ctx, actor, cmd.ChangeConsents(application_id, consents))
+    return ConsentState(consents=latest)
 
 
 @router.post(

@@ -150,6 +150,34 @@ class ApplicationUpdate(BaseModel):
     consents: Annotated[list[ConsentIn], Field(max_length=10)] | MISSING = MISSING
 
 
+REVOKE_SHARING = {"purpose": "sharing_employers", "granted": False, "text_version": "2026-01", "language": "fr"}
+
+
+class ConsentChange(BaseModel):
+    """Consents given or revoked (at any stage); each one is published as `consent_changed`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "consents": [
+                        {"purpose": "sharing_employers", "granted": False, "text_version": "2026-01", "language": "fr"}
+                    ]
+                }
+            ]
+        },
+    )
+
+    consents: Annotated[list[ConsentIn], Field(min_length=1, max_length=10)]
+
+
+class ConsentState(BaseModel):
+    """The latest consent per purpose."""
+
+    consents: dict[str, bool]
+
+
 class CandidateSummary(BaseModel):
     """The de-identified candidate that operators, analysts and services see: no names, contact or ID numbers."""
 

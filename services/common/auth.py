@@ -25,7 +25,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 import httpx
 import jwt
@@ -269,6 +269,25 @@ def forbidden(roles: tuple[Role, ...]) -> Problem:
     )
 
 
+API_KEY_PREFIX = "thamm_ek_"
+"""Bearer credentials that start with this are employer API keys, not JWTs."""
+
+
+@runtime_checkable
+class ApiKeyVerifier(Protocol):
+    """A service context that accepts employer API keys (the matching service, which issues them)."""
+
+    async def verify_api_key(self, key: str) -> Principal | None: ...
+
+
+async def _api_key_principal(request: Request, key: str) -> Principal:
+    verifier = getattr(request.app.state, "ctx", None)
+    principal = await verifier.verify_api_key(key) if isinstance(verifier, ApiKeyVerifier) else None
+    if principal is None:
+        raise unauthorized(INVALID_TOKEN_DETAIL, "invalid_token")
+    return principal
+
+
 async def authenticate(request: Request, roles: tuple[Role, ...]) -> Principal:
     """Verify the bearer token and the roles, once per request (the result is kept on request.state)."""
     principal: Principal | None = getattr(request.state, "principal", None)
@@ -276,11 +295,15 @@ async def authenticate(request: Request, roles: tuple[Role, ...]) -> Principal:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise unauthorized("a bearer token is required")
-        verifier: TokenVerifier = request.app.state.token_verifier
-        try:
-            principal = await verifier.verify(credentials.strip())
-        except InvalidToken:
-            raise unauthorized(INVALID_TOKEN_DETAIL, "invalid_token") from None
+        credentials = credentials.strip()
+        if credentials.startswith(API_KEY_PREFIX):
+            principal = await _api_key_principal(request, credentials)
+        else:
+            verifier: TokenVerifier = request.app.state.token_verifier
+            try:
+                principal = await verifier.verify(credentials)
+            except InvalidToken:
+                raise unauthorized(INVALID_TOKEN_DETAIL, "invalid_token") from None
         request.state.principal = principal
     if roles and not principal.has(*roles):
         raise forbidden(roles)

@@ -11,9 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.applications import ConsentChanged
 from services.applications import domain
-from services.applications.commands import CandidateDetails, CreateApplication, GiveConsent, UpdateDraft
-from services.applications.context import AppContext, data_key, load_candidate, writable_application
+from services.applications.commands import (
+    CandidateDetails,
+    ChangeConsents,
+    CreateApplication,
+    GiveConsent,
+    UpdateDraft,
+)
+from services.applications.context import SOURCE, AppContext, data_key, load_candidate, writable_application
 from services.applications.domain import ApplicationStatus as Status
 from services.applications.tables import ApplicationRecord, CandidateKeyRecord, CandidateRecord, ConsentRecord
 from services.common import audit
@@ -21,6 +28,7 @@ from services.common.auth import Principal
 from services.common.crypto import encrypt_field, keyed_hash
 from services.common.db import transaction
 from services.common.idempotency import concerns
+from services.common.outbox import add_event
 from services.common.problems import invalid
 
 #: Candidate fields stored as given (ID numbers are encrypted separately).
@@ -39,11 +47,17 @@ def check_reference(ctx: AppContext, region: str | None, occupations: tuple[str,
             raise invalid(f"#/occupation_codes/{i}", f"unknown occupation {code!r}; see reference data")
 
 
-def consent_rows(candidate_id: uuid.UUID, consents: tuple[GiveConsent, ...], now: datetime) -> list[ConsentRecord]:
-    return [
-        ConsentRecord(candidate_id=candidate_id, recorded_at=now, **{**asdict(c), "purpose": c.purpose.value})
-        for c in consents
-    ]
+async def record_consents(session: AsyncSession, candidate_id: uuid.UUID, consents: tuple[GiveConsent, ...]) -> None:
+    """Store each consent given or revoked and publish `consent_changed` (FR-09: revocation propagates)."""
+    now = datetime.now(UTC)
+    for c in consents:
+        row = ConsentRecord(candidate_id=candidate_id, recorded_at=now, **{**asdict(c), "purpose": c.purpose.value})
+        session.add(row)
+        event = ConsentChanged(
+            candidate_id=candidate_id, purpose=row.purpose, granted=row.granted, text_version=row.text_version,
+            language=row.language, changed_at=now,
+        )  # fmt: skip
+        await add_event(session, event, source=SOURCE, aggregate_type="candidate")
 
 
 def name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
@@ -100,7 +114,7 @@ async def create_application(
         except IntegrityError:  # a concurrent registration of the same CNIE committed first
             raise domain.DuplicateCandidate("a candidate with this national ID number is already registered") from None
         session.add(CandidateKeyRecord(candidate_id=candidate.id, wrapped_key=wrapped))
-        session.add_all(consent_rows(candidate.id, command.consents, datetime.now(UTC)))
+        await record_consents(session, candidate.id, command.consents)
         flags = ["possible_duplicate_name_dob"] if matches else []
         application = ApplicationRecord(
             candidate_id=candidate.id, status=Status.DRAFT.value, region=c.region,
@@ -124,7 +138,7 @@ async def update_draft(ctx: AppContext, actor: Principal, command: UpdateDraft) 
         application.region = command.candidate_changes.get("region", application.region)
         if command.occupation_codes:
             application.occupation_codes = list(command.occupation_codes)
-        session.add_all(consent_rows(candidate.id, command.consents or (), datetime.now(UTC)))
+        await record_consents(session, candidate.id, command.consents or ())
         session.add(application)
         audit.record(session, actor, "application.update", "application", application.id, {"fields": _fields(command)})
     return application
@@ -153,3 +167,22 @@ async def _apply_candidate_changes(
         candidate.passport_enc = encrypt_field(dek, str(candidate.id), "passport", normalised)
         candidate.passport_masked = domain.mask(normalised)
     session.add(candidate)
+
+
+async def change_consents(ctx: AppContext, actor: Principal, command: ChangeConsents) -> dict[str, bool]:
+    """Record consents given or revoked at any stage (not after erasure); returns the latest per purpose."""
+    async with transaction(ctx.sessions) as session:
+        application = await writable_application(session, command.application_id)
+        await record_consents(session, application.candidate_id, command.consents)
+        purposes = [c.purpose.value for c in command.consents]
+        audit.record(session, actor, "consent.change", "application", application.id, {"purposes": purposes})
+        return await latest_consents(session, application.candidate_id)
+
+
+async def latest_consents(session: AsyncSession, candidate_id: uuid.UUID) -> dict[str, bool]:
+    rows = await session.exec(
+        select(ConsentRecord.purpose, ConsentRecord.granted)
+        .where(col(ConsentRecord.candidate_id) == candidate_id)
+        .order_by(col(ConsentRecord.recorded_at), col(ConsentRecord.id))
+    )
+    return {purpose: granted for purpose, granted in rows.all()}

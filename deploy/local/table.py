@@ -16,6 +16,7 @@ APPLICATIONS = {
     "extra_env": {"APPLICATIONS_DOCUMENT_DIR": "{run_dir}/documents"},
 }
 TRAINING = {"env_prefix": "TRAINING_", "database": "training", "module": "services.training"}
+MATCHING = {"env_prefix": "MATCHING_", "database": "matching", "module": "services.matching"}
 JOURNEY = {"env_prefix": "JOURNEY_"}
 #: Only the journey worker signs service tokens, with the service issuer's key (never the people's issuer key).
 SIGNING: dict[str, str] = {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/service-private.pem"}
@@ -26,12 +27,18 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     apps: dict[str, Any] = {"kind": "platform", **APPLICATIONS}
     relay: dict[str, Any] = {**apps, "secrets": ()}  # the relay needs the database and Kafka, not the keys
     training: dict[str, Any] = {"kind": "platform", **TRAINING}
+    matching: dict[str, Any] = {
+        "kind": "platform", **MATCHING, "extra_env": {"MATCHING_APPLICATIONS_URL": f"http://{s.host}:{s.applications_port}"},
+    }  # fmt: skip
     journey: dict[str, Any] = {"kind": "platform", **JOURNEY, "extra_env": _service_urls(s)}
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
         PlatformProcess("applications-relay", s, args=("relay",), metrics_port=s.relay_metrics_port, **relay),
         PlatformProcess("training-api", s, s.training_port, args=("api",), migrate=True, **training),
         PlatformProcess("training-relay", s, args=("relay",), **training),
+        PlatformProcess("matching-api", s, s.matching_port, args=("api",), migrate=True, **matching),
+        PlatformProcess("matching-relay", s, args=("relay",), **matching),
+        PlatformProcess("matching-consumer", s, args=("consume",), **matching),
         PlatformProcess(
             "journey-worker", s, module="workflows.worker", **{**journey, "extra_env": {**_service_urls(s), **SIGNING}}
         ),

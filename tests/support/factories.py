@@ -31,7 +31,7 @@ def _value(annotation: Any, name: str) -> Any:
     if annotation is bool:
         return True
     if annotation is int:
-        return 2
+        return {"duration_months": 36, "probation_months": 4}.get(name, 2)
     if annotation is float:
         return 0.5
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):

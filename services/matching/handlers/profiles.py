@@ -106,9 +106,7 @@ class ProfileProjection:
 
     async def erased(self, session: AsyncSession, e: app_events.CandidateErased) -> None:
         await _withdraw_open_entries(session, e.candidate_id)
-        await session.exec(
-            sa.delete(ProfileRecord).where(col(ProfileRecord.candidate_id) == e.candidate_id)
-        )
+        await session.exec(sa.delete(ProfileRecord).where(col(ProfileRecord.candidate_id) == e.candidate_id))
 
     async def enrolled(self, session: AsyncSession, e: training_events.Enrolled) -> ProfileRecord:
         profile = await _profile(session, e.candidate_id)

@@ -85,9 +85,7 @@ async def _rank_into(ctx: MatchingContext, session: AsyncSession, request: Match
         await _open_positions(session, request.occupation_codes),
         ctx.reference.weights,
     )
-    await session.exec(
-        sa.delete(SuggestionRecord).where(col(SuggestionRecord.match_request_id) == request.id)
-    )
+    await session.exec(sa.delete(SuggestionRecord).where(col(SuggestionRecord.match_request_id) == request.id))
     session.add_all(
         SuggestionRecord(
             match_request_id=request.id,

@@ -67,7 +67,10 @@ class MatchResponse(BaseModel):
 
 
 class ReleasePositionRequest(ActivityRequest):
-    """matching: `POST /v1/positions/{position_id}/release` - free the place; matching informs the employer."""
+    """matching: `POST /v1/positions/{position_id}/release` - free the place; matching informs the employer.
+
+    `position_id` goes in the path only; the body is `candidate_id`, `employer_id` and `reason_code`.
+    A repeat (or a place already free) answers 2xx with released=False."""
 
     position_id: UUID
     employer_id: UUID

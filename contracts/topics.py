@@ -23,6 +23,9 @@ JOURNEY_BRIDGE_GROUP = "journey-bridge"
 #: Consumer group of the matching service's candidate profiles.
 MATCHING_PROFILES_GROUP = "matching-profiles"
 
+#: Consumer group of the applications service's contact disclosures to employers.
+APPLICATIONS_DISCLOSURES_GROUP = "applications-disclosures"
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -39,6 +42,7 @@ class Subscription:
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(JOURNEY_BRIDGE_GROUP, (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING)),
     Subscription(MATCHING_PROFILES_GROUP, (APPLICATIONS, TRAINING)),
+    Subscription(APPLICATIONS_DISCLOSURES_GROUP, (MATCHING,)),
 )
 
 

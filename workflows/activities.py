@@ -85,7 +85,7 @@ class JourneyActivities:
     async def release_position(self, request: api.ReleasePositionRequest) -> api.ReleasePositionResponse:
         """Compensation: free the position; matching publishes it and informs the employer."""
         url = f"{self.settings.matching_url}/v1/positions/{request.position_id}/release"
-        return await self._post(url, request, api.ReleasePositionResponse)
+        return await self._post(url, request, api.ReleasePositionResponse, frozenset({"position_id"}))
 
     @activity.defn
     async def open_visa_case(self, request: api.OpenVisaCaseRequest) -> api.OpenVisaCaseResponse:

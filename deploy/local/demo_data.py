@@ -43,7 +43,10 @@ def application_body(
             **candidate,
         },
         "occupation_codes": list(occupations),
-        "consents": [{"purpose": "processing", "granted": True, "text_version": "2026-01", "language": "fr"}],
+        "consents": [
+            {"purpose": purpose, "granted": True, "text_version": "2026-01", "language": "fr"}
+            for purpose in ("processing", "sharing_employers")
+        ],
     }
 
 

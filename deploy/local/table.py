@@ -34,6 +34,7 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
         PlatformProcess("applications-relay", s, args=("relay",), metrics_port=s.relay_metrics_port, **relay),
+        PlatformProcess("applications-consumer", s, args=("consume",), **relay),
         PlatformProcess("training-api", s, s.training_port, args=("api",), migrate=True, **training),
         PlatformProcess("training-relay", s, args=("relay",), **training),
         PlatformProcess("matching-api", s, s.matching_port, args=("api",), migrate=True, **matching),

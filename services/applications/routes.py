@@ -17,12 +17,13 @@ from services.applications import queries
 from services.applications.config import ApplicationsSettings
 from services.applications.context import AppContext
 from services.applications.domain import ApplicationStatus
-from services.applications.handlers import documents, personal_data, registration, screening
+from services.applications.handlers import disclosures, documents, personal_data, registration, screening
 from services.applications.schemas import (
     ApplicationCreate,
     ApplicationPage,
     ApplicationPublic,
     ApplicationUpdate,
+    CandidateContact,
     CandidatePublic,
     CandidateSummary,
     ChecklistItemPublic,
@@ -53,6 +54,7 @@ Ctx = Annotated[AppContext, Depends(service_context)]
 Officer = Annotated[Principal, Depends(require(R.CASE_OFFICER))]
 Reader = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.OPERATOR, R.ANALYST, R.SERVICE))]
 OfficerOrOperator = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.OPERATOR))]
+OfficerOrEmployer = Annotated[Principal, Depends(require(R.CASE_OFFICER, R.EMPLOYER))]
 
 IDENTITY = tuple(CandidatePublic.model_fields)
 SUMMARY = tuple(CandidateSummary.model_fields)
@@ -233,6 +235,18 @@ GONE: dict[int | str, dict[str, Any]] = {410: problem_doc("The candidate's perso
 )
 async def submit_application(application_id: uuid.UUID, ctx: Ctx, actor: Officer) -> ApplicationPublic:
     return _public(await screening.submit_application(ctx, actor, cmd.SubmitApplication(application_id)), actor)
+
+
+@router.get(
+    "/candidates/{candidate_id}/contact",
+    response_model=CandidateContact,
+    summary="Name and contact (an employer: only once the candidate accepted its offer); every read is audited",
+    tags=["applications"],
+    responses=GONE,
+)
+async def read_candidate_contact(candidate_id: uuid.UUID, ctx: Ctx, actor: OfficerOrEmployer) -> CandidateContact:
+    contact, since = await disclosures.read_contact(ctx, actor, candidate_id)
+    return CandidateContact(candidate_id=candidate_id, disclosed_since=since, **contact)
 
 
 @router.post(

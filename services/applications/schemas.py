@@ -150,6 +150,20 @@ class ApplicationUpdate(BaseModel):
     consents: Annotated[list[ConsentIn], Field(max_length=10)] | MISSING = MISSING
 
 
+class CandidateContact(BaseModel):
+    """Name and contact: for case officers, and for an employer once the candidate accepted its offer."""
+
+    candidate_id: uuid.UUID
+    first_name: str | None
+    last_name: str | None
+    first_name_ar: str | None = None
+    last_name_ar: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    city: str | None = None
+    disclosed_since: datetime | None = Field(default=None, description="When the employer's access began.")
+
+
 REVOKE_SHARING = {"purpose": "sharing_employers", "granted": False, "text_version": "2026-01", "language": "fr"}
 
 

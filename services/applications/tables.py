@@ -149,6 +149,20 @@ class BlobDeletionRecord(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=_col(sa.Text))
 
 
+class ContactDisclosureRecord(SQLModel, table=True):
+    """An employer may read the candidate's name and contact: the candidate accepted its offer (from matching).
+
+    Granted by `offer_accepted`; ended by `offer_withdrawn` or `position_released` for that employer."""
+
+    __tablename__ = "contact_disclosure"
+
+    candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, primary_key=True))
+    employer_id: uuid.UUID = Field(sa_column=sa.Column(UUID, primary_key=True))
+    offer_id: uuid.UUID = Field(sa_column=_col(UUID, nullable=False))
+    granted_at: datetime = Field(sa_column=_col(sa.DateTime(timezone=True), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
+
+
 __all__ = [
     "ApplicationRecord",
     "AuditRecord",
@@ -156,6 +170,7 @@ __all__ = [
     "CandidateKeyRecord",
     "CandidateRecord",
     "ConsentRecord",
+    "ContactDisclosureRecord",
     "DocumentRecord",
     "IdempotencyRecord",
     "InboxRecord",

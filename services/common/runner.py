@@ -3,7 +3,7 @@
 - `migrate`: bring the database to the newest revision, as the schema owner (`MIGRATION_DATABASE_URL`);
 - `api`: serve the HTTP API with uvicorn (uvloop, httptools); `--migrate` migrates first (local use);
 - `relay`: publish the outbox to Kafka (metrics on `METRICS_PORT`);
-- `consume`: run the service's consumer groups (metrics on `METRICS_PORT`).
+- `consume`: run the service's consumer groups (metrics on `METRICS_PORT`), with the shared settings only.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def run_service(
     """Parse the command line and run one of the service's processes until it is told to stop."""
     args = _parser(f"python -m {module}", consumers is not None).parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = settings_class() if args.command in ("api", "consume") else plumbing_settings(settings_class)
+    # Only the API reads the service's own secrets; the relay, consumers and migrations never see them.
+    settings = settings_class() if args.command == "api" else plumbing_settings(settings_class)
     if args.command == "migrate" or (args.command == "api" and args.migrate):
         from services.common.migrations import upgrade_to_head
 

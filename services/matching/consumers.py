@@ -5,12 +5,14 @@ from __future__ import annotations
 from contracts.topics import MATCHING_PROFILES_GROUP, SUBSCRIPTIONS
 from services.common.consumer import EventConsumer
 from services.common.db import create_engine, session_factory
+from services.common.settings import ServiceSettings
 from services.matching.config import MatchingSettings
 from services.matching.context import MatchingContext
 from services.matching.handlers.profiles import ProfileProjection
+from services.matching.reference import reference_data
 
 
-def profile_consumer(settings: MatchingSettings, ctx: MatchingContext) -> EventConsumer:
+def profile_consumer(settings: ServiceSettings, ctx: MatchingContext) -> EventConsumer:
     topics = next(s.topics for s in SUBSCRIPTIONS if s.group == MATCHING_PROFILES_GROUP)
     return EventConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -22,6 +24,7 @@ def profile_consumer(settings: MatchingSettings, ctx: MatchingContext) -> EventC
     )
 
 
-def consumers(settings: MatchingSettings) -> list[EventConsumer]:
+def consumers(settings: ServiceSettings) -> list[EventConsumer]:
+    """The consumer process reads the shared settings only (no API settings, no secrets)."""
     sessions = session_factory(create_engine(settings))
-    return [profile_consumer(settings, MatchingContext.build(sessions, settings))]
+    return [profile_consumer(settings, MatchingContext(sessions, MatchingSettings(), reference_data()))]

@@ -13,7 +13,7 @@ from contracts.activities import ReleasePositionResponse
 from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
 from services.common.idempotency import IDEMPOTENCY_DOC
-from services.common.problems import Problem, invalid
+from services.common.problems import Problem
 from services.matching import commands as cmd
 from services.matching import domain, queries
 from services.matching.context import API_KEY_ISSUER, MatchingContext
@@ -51,6 +51,7 @@ from services.matching.schemas import (
     MatchRequestPublic,
     OfferAnswer,
     OfferCreate,
+    OfferDecline,
     OfferPage,
     OfferPublic,
     OfferWithdrawal,
@@ -321,8 +322,6 @@ async def close_position(position_id: uuid.UUID, body: PositionClose, ctx: Ctx, 
 async def release_position(
     position_id: uuid.UUID, body: PositionRelease, ctx: Ctx, actor: Journey
 ) -> ReleasePositionResponse:
-    if body.position_id is not None and body.position_id != position_id:
-        raise invalid("#/position_id", "the body names another position than the path")
     command = cmd.ReleasePosition(position_id, body.candidate_id, body.employer_id, body.reason_code)
     _, released = await positions.release_position(ctx, actor, command)
     return ReleasePositionResponse(released=released)
@@ -644,7 +643,8 @@ async def read_offer(offer_id: uuid.UUID, ctx: Ctx, actor: EmployerSide) -> Offe
     summary="Record the candidate's acceptance or decline (case officers)",
 )
 async def answer_offer(offer_id: uuid.UUID, body: OfferAnswer, ctx: Ctx, actor: Officer) -> OfferPublic:
-    return _offer(await placement.answer_offer(ctx, actor, cmd.AnswerOffer(offer_id, body.answer, body.reason_code)))
+    reason = body.reason_code if isinstance(body, OfferDecline) else None
+    return _offer(await placement.answer_offer(ctx, actor, cmd.AnswerOffer(offer_id, body.answer, reason)))
 
 
 @router.post(

@@ -284,7 +284,6 @@ class PositionRelease(_In):
     candidate_id: uuid.UUID
     employer_id: uuid.UUID
     reason_code: ReasonCode
-    position_id: uuid.UUID | None = Field(default=None, description="If given, the same as in the path.")
 
 
 # --- profiles and ranking --------------------------------------------------------------------------------
@@ -469,22 +468,20 @@ class OfferCreate(_In):
     expires_on: IsoDate = Field(description="Last day the candidate may accept.")
 
 
-class OfferAnswer(_In):
-    """The candidate's answer, recorded by a case officer."""
+class OfferAccept(_In):
+    """The candidate accepts (recorded by a case officer)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"answer": "accept"}, {"answer": "decline", "reason_code": "LOCATION"}]},
-    )
+    answer: Literal["accept"]
 
-    answer: Literal["accept", "decline"]
-    reason_code: DeclineReason | None = Field(default=None, description="Required when declining.")
 
-    @model_validator(mode="after")
-    def _reason(self) -> OfferAnswer:
-        if self.answer == "decline" and self.reason_code is None:
-            raise ValueError("a decline needs a reason_code")
-        return self
+class OfferDecline(_In):
+    """The candidate declines, with a reason (recorded by a case officer)."""
+
+    answer: Literal["decline"]
+    reason_code: DeclineReason
+
+
+OfferAnswer = Annotated[OfferAccept | OfferDecline, Field(discriminator="answer")]
 
 
 class OfferWithdrawal(_In):

@@ -81,10 +81,10 @@ async def record_interview_outcome(
 
 async def make_offer(ctx: MatchingContext, actor: Principal, command: MakeOffer) -> OfferRecord:
     """The employer offers the place, open until `expires_on` (one open offer per shortlist entry)."""
-    if command.expires_on < datetime.now(UTC).date():
-        raise invalid("#/expires_on", "the offer would already have expired")
     async with transaction(ctx.sessions) as session:
         entry = await load_shortlist(session, command.shortlist_id, actor, lock=True)
+        if command.expires_on < datetime.now(UTC).date():
+            raise invalid("#/expires_on", "the offer would already have expired")
         if entry.status != ShortlistStatus.SHORTLISTED:
             raise domain.IllegalTransition(f"the shortlist entry is {entry.status}", current_status=entry.status)
         offer = OfferRecord(shortlist_id=entry.id, expires_on=command.expires_on, status=OfferStatus.OPEN)

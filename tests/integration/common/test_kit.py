@@ -27,6 +27,7 @@ pytestmark = pytest.mark.integration
 SERVICES = {  # package whose tables.py the migrations must match -> migrations folder
     "services.applications": MIGRATIONS,
     "services.training": Path(__file__).resolve().parents[3] / "services" / "training" / "migrations",
+    "services.matching": Path(__file__).resolve().parents[3] / "services" / "matching" / "migrations",
     "workflows": Path(__file__).resolve().parents[3] / "workflows" / "migrations",
 }
 

@@ -49,22 +49,38 @@ async def events(settings: MatchingSettings, key: object) -> list[dict[str, Any]
 
 def employer_body(name: str = "Gasthof Sonne GmbH", land: str = "DE-BY") -> dict[str, Any]:
     return {
-        "name": name, "nace_code": "I56.10",
-        "sites": [{"code": "main", "name": name, "address": {"street": "Marienplatz 1", "postcode": "80331", "city": "München"},
-                   "land": land, "chamber": {"kind": "IHK", "name": "IHK München"}, "agency_district": "München",
-                   "foreigners_authority": "KVR München"}],
+        "name": name,
+        "nace_code": "I56.10",
+        "sites": [
+            {
+                "code": "main",
+                "name": name,
+                "address": {"street": "Marienplatz 1", "postcode": "80331", "city": "München"},
+                "land": land,
+                "chamber": {"kind": "IHK", "name": "IHK München"},
+                "agency_district": "München",
+                "foreigners_authority": "KVR München",
+            }
+        ],
         "contacts": [{"name": "Anna Huber", "role": "Ausbilderin", "email": "ausbildung@example.de"}],
         "agreement": {"version": "2026-01", "signed_on": "2026-03-01", "places_committed": 4},
-    }  # fmt: skip
+    }
 
 
 def position_body(employer_id: str, **kw: Any) -> dict[str, Any]:
     return {
-        "employer_id": employer_id, "site": "main", "occupation_code": "29302", "places": 2,
-        "starts_on": str(START), "latest_start_on": str(START + timedelta(days=60)),
-        "monthly_pay_cents": [110_000, 120_000, 130_000], "collective_agreement": False, "weekly_hours": 39,
-        "housing_support": "help_finding", **kw,
-    }  # fmt: skip
+        "employer_id": employer_id,
+        "site": "main",
+        "occupation_code": "29302",
+        "places": 2,
+        "starts_on": str(START),
+        "latest_start_on": str(START + timedelta(days=60)),
+        "monthly_pay_cents": [110_000, 120_000, 130_000],
+        "collective_agreement": False,
+        "weekly_hours": 39,
+        "housing_support": "help_finding",
+        **kw,
+    }
 
 
 async def register(app: Any, name: str = "Gasthof Sonne GmbH") -> str:
@@ -86,8 +102,17 @@ async def open_position(app: Any, employer_id: str, **kw: Any) -> dict[str, Any]
 
 async def seed_profile(app: Any, **kw: Any) -> str:
     candidate_id = uuid.uuid4()
-    values = {"occupation_codes": ["29302"], "region": "souss-massa", "level": "B1", "target_level": "B1",
-              "available_from": START - timedelta(days=30), "consent": True, "active": True, "matchable": True, **kw}  # fmt: skip
+    values = {
+        "occupation_codes": ["29302"],
+        "region": "souss-massa",
+        "level": "B1",
+        "target_level": "B1",
+        "available_from": START - timedelta(days=30),
+        "consent": True,
+        "active": True,
+        "matchable": True,
+        **kw,
+    }
     async with app.state.sessions() as session:
         session.add(ProfileRecord(candidate_id=candidate_id, **values))
         await session.commit()
@@ -116,7 +141,9 @@ async def shortlist(app: Any, candidate_id: str, position_id: str) -> str:
 
 async def accepted_offer(app: Any, employer_id: str, entry: str) -> str:
     async with employer_client(app, employer_id) as employer:
-        offer = await employer.post("/v1/offers", json={"shortlist_id": entry, "expires_on": str(TODAY + timedelta(days=14))})  # fmt: skip
+        offer = await employer.post(
+            "/v1/offers", json={"shortlist_id": entry, "expires_on": str(TODAY + timedelta(days=14))}
+        )
     assert offer.status_code == 201, offer.text
     async with client(app) as officer:
         answered = await officer.post(f"/v1/offers/{offer.json()['id']}/answer", json={"answer": "accept"})
@@ -126,10 +153,19 @@ async def accepted_offer(app: Any, employer_id: str, entry: str) -> str:
 
 def contract_body(offer_id: str, **terms: Any) -> dict[str, Any]:
     return {
-        "offer_id": offer_id, "text_de": CONTRACT_TEXT, "text_translation": TRANSLATION, "translation_language": "fr",
-        "terms": {"starts_on": str(START), "duration_months": 36, "probation_months": 4, "weekly_hours": 39,
-                  "monthly_pay_cents": [110_000, 120_000, 130_000], **terms},
-    }  # fmt: skip
+        "offer_id": offer_id,
+        "text_de": CONTRACT_TEXT,
+        "text_translation": TRANSLATION,
+        "translation_language": "fr",
+        "terms": {
+            "starts_on": str(START),
+            "duration_months": 36,
+            "probation_months": 4,
+            "weekly_hours": 39,
+            "monthly_pay_cents": [110_000, 120_000, 130_000],
+            **terms,
+        },
+    }
 
 
 async def signable_contract(app: Any, employer_id: str, entry: str) -> dict[str, Any]:
@@ -203,7 +239,9 @@ async def test_a_candidate_goes_from_an_explained_ranking_to_a_signed_contract(
     assert contract["ready_to_sign"] and contract["missing"] == []
     async with employer_client(app, employer_id) as employer:
         after = (await employer.get(f"/v1/shortlist/{entry}")).json()
-        assert after["candidate_id"] == candidate and after["contact_url"].endswith(f"/v1/candidates/{candidate}/contact")
+        assert after["candidate_id"] == candidate and after["contact_url"].endswith(
+            f"/v1/candidates/{candidate}/contact"
+        )
         signed = await employer.post(f"/v1/contracts/{contract['id']}/sign")
         assert signed.status_code == 200, signed.text
         assert signed.json()["status"] == "signed" and signed.json()["ends_on"] == str(date(START.year + 3, 7, 31))
@@ -212,15 +250,24 @@ async def test_a_candidate_goes_from_an_explained_ranking_to_a_signed_contract(
             f"/v1/contracts/{contract['id']}/registrations",
             json={"registration": "chamber", "reference": "IHK-2027-0042", "registered_on": str(TODAY)},
         )
-        assert registered.status_code == 200 and registered.json()["registrations"]["chamber"]["reference"] == "IHK-2027-0042"
+        assert (
+            registered.status_code == 200
+            and registered.json()["registrations"]["chamber"]["reference"] == "IHK-2027-0042"
+        )
         position = (await employer.get(f"/v1/positions/{best['id']}")).json()
     assert position["places_left"] == 1
 
     published = await events(settings, candidate)
     assert [e["type"] for e in published] == [
-        "candidate_shortlisted", "interview_scheduled", "interview_completed", "offer_made", "offer_accepted",
-        "contract_acknowledged", "contract_signed", "contract_registered",
-    ]  # fmt: skip
+        "candidate_shortlisted",
+        "interview_scheduled",
+        "interview_completed",
+        "offer_made",
+        "offer_accepted",
+        "contract_acknowledged",
+        "contract_signed",
+        "contract_registered",
+    ]
     signed_event = published[-2]
     assert signed_event["duration_months"] == 36 and signed_event["probation_months"] == 4
     assert signed_event["starts_on"] == str(START) and signed_event["land"] == "DE-BY"
@@ -237,7 +284,10 @@ async def test_signing_waits_for_the_checks_the_checklist_and_an_acknowledgement
     entry = await shortlist(app, candidate, position["id"])
     offer_id = await accepted_offer(app, employer_id, entry)
     async with employer_client(app, employer_id) as employer:
-        low = await employer.post("/v1/contracts", json=contract_body(offer_id, probation_months=6, monthly_pay_cents=[60_000, 70_000, 80_000]))  # fmt: skip
+        low = await employer.post(
+            "/v1/contracts",
+            json=contract_body(offer_id, probation_months=6, monthly_pay_cents=[60_000, 70_000, 80_000]),
+        )
         assert low.status_code == 201, low.text
         contract = low.json()
         failed = {c["rule"] for c in contract["checks"] if c["status"] == "failed"}
@@ -245,12 +295,17 @@ async def test_signing_waits_for_the_checks_the_checklist_and_an_acknowledgement
         refused = await employer.post(f"/v1/contracts/{contract['id']}/sign")
         assert refused.status_code == 409 and refused.json()["type"].endswith("/contract-not-ready")
         assert any("probation" in m for m in refused.json()["missing"])
-        fixed = await employer.patch(f"/v1/contracts/{contract['id']}", json={"terms": contract_body(offer_id)["terms"]})
+        fixed = await employer.patch(
+            f"/v1/contracts/{contract['id']}", json={"terms": contract_body(offer_id)["terms"]}
+        )
         assert fixed.status_code == 200 and fixed.json()["version"] == 2
     v2 = fixed.json()
     assert not [c for c in v2["checks"] if c["status"] == "failed"]
     async with client(app) as officer:
-        await officer.post(f"/v1/contracts/{v2['id']}/confirmations", json={"no_repayment_clauses": True, "pay_reference_checked": True})  # fmt: skip
+        await officer.post(
+            f"/v1/contracts/{v2['id']}/confirmations",
+            json={"no_repayment_clauses": True, "pay_reference_checked": True},
+        )
         stale = await officer.post(
             f"/v1/contracts/{v2['id']}/acknowledgements",
             json={"version": 1, "contract_sha256": contract["sha256"], "acknowledged_on": str(TODAY)},
@@ -262,7 +317,9 @@ async def test_signing_waits_for_the_checks_the_checklist_and_an_acknowledgement
         )
         assert acked.status_code == 200 and acked.json()["ready_to_sign"]
     async with employer_client(app, employer_id) as employer:
-        amended = await employer.patch(f"/v1/contracts/{v2['id']}", json={"text_translation": TRANSLATION + " Version 3."})
+        amended = await employer.patch(
+            f"/v1/contracts/{v2['id']}", json={"text_translation": TRANSLATION + " Version 3."}
+        )
         assert amended.status_code == 200 and amended.json()["version"] == 3
         assert not amended.json()["ready_to_sign"]
         assert any("acknowledges version 3" in m for m in amended.json()["missing"])
@@ -287,7 +344,9 @@ async def test_a_release_gives_the_place_back_and_a_repeat_is_still_a_success(
     async with client(app, "service", "journey-worker") as journey:
         first = await journey.post(f"/v1/positions/{position['id']}/release", json=body)
         again = await journey.post(f"/v1/positions/{position['id']}/release", json=body)
-        wrong = await journey.post(f"/v1/positions/{position['id']}/release", json={**body, "employer_id": str(uuid.uuid4())})  # fmt: skip
+        wrong = await journey.post(
+            f"/v1/positions/{position['id']}/release", json={**body, "employer_id": str(uuid.uuid4())}
+        )
     assert first.status_code == 200 and first.json() == {"released": True}
     assert again.status_code == 200 and again.json() == {"released": False}
     assert wrong.status_code == 422
@@ -308,7 +367,9 @@ async def test_offers_expire_decline_with_a_reason_and_can_be_withdrawn(app: Any
     first, second = await seed_profile(app), await seed_profile(app)
     entry_1, entry_2 = await shortlist(app, first, position["id"]), await shortlist(app, second, position["id"])
     async with employer_client(app, employer_id) as employer:
-        past = await employer.post("/v1/offers", json={"shortlist_id": entry_1, "expires_on": str(TODAY - timedelta(days=1))})  # fmt: skip
+        past = await employer.post(
+            "/v1/offers", json={"shortlist_id": entry_1, "expires_on": str(TODAY - timedelta(days=1))}
+        )
         assert past.status_code == 422
         offer_1 = (await employer.post("/v1/offers", json={"shortlist_id": entry_1, "expires_on": str(TODAY)})).json()
         offer_2 = (await employer.post("/v1/offers", json={"shortlist_id": entry_2, "expires_on": str(TODAY)})).json()
@@ -317,17 +378,23 @@ async def test_offers_expire_decline_with_a_reason_and_can_be_withdrawn(app: Any
     async with app.state.sessions() as session:
         from sqlalchemy import text
 
-        await session.execute(text("UPDATE offer SET expires_on = expires_on - 1 WHERE id = :id"), {"id": offer_1["id"]})
+        await session.execute(
+            text("UPDATE offer SET expires_on = expires_on - 1 WHERE id = :id"), {"id": offer_1["id"]}
+        )
         await session.commit()
     async with client(app) as officer:
         expired = await officer.post(f"/v1/offers/{offer_1['id']}/answer", json={"answer": "accept"})
         assert expired.status_code == 409 and expired.json()["type"].endswith("/offer-expired")
         no_reason = await officer.post(f"/v1/offers/{offer_2['id']}/answer", json={"answer": "decline"})
         assert no_reason.status_code == 422
-        declined = await officer.post(f"/v1/offers/{offer_2['id']}/answer", json={"answer": "decline", "reason_code": "LOCATION"})  # fmt: skip
+        declined = await officer.post(
+            f"/v1/offers/{offer_2['id']}/answer", json={"answer": "decline", "reason_code": "LOCATION"}
+        )
         assert declined.status_code == 200 and declined.json()["status"] == "declined"
     async with employer_client(app, employer_id) as employer:
-        withdrawn = await employer.post(f"/v1/offers/{offer_1['id']}/withdraw", json={"reason_code": "START_DATE_MISSED"})
+        withdrawn = await employer.post(
+            f"/v1/offers/{offer_1['id']}/withdraw", json={"reason_code": "START_DATE_MISSED"}
+        )
         assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
         again = await employer.post(f"/v1/offers/{offer_1['id']}/withdraw", json={"reason_code": "START_DATE_MISSED"})
         assert again.status_code == 200
@@ -341,14 +408,21 @@ async def test_an_employer_never_reaches_another_employers_records(app: Any) -> 
     candidate = await seed_profile(app)
     entry = await shortlist(app, candidate, position["id"])
     async with employer_client(app, a) as employer_a:
-        interview = (await employer_a.post("/v1/interviews", json={"shortlist_id": entry, "scheduled_at": f"{TODAY}T10:00:00Z", "mode": "on_site"})).json()  # fmt: skip
+        interview = (
+            await employer_a.post(
+                "/v1/interviews", json={"shortlist_id": entry, "scheduled_at": f"{TODAY}T10:00:00Z", "mode": "on_site"}
+            )
+        ).json()
     contract = await signable_contract(app, a, entry)
     offer_id = contract["offer_id"]
     in_a = [
-        ("GET", f"/v1/employers/{a}", None), ("PATCH", f"/v1/employers/{a}", {"contacts": employer_body()["contacts"]}),
-        ("POST", f"/v1/employers/{a}/api-keys", {"name": "steal"}), ("GET", f"/v1/employers/{a}/api-keys", None),
+        ("GET", f"/v1/employers/{a}", None),
+        ("PATCH", f"/v1/employers/{a}", {"contacts": employer_body()["contacts"]}),
+        ("POST", f"/v1/employers/{a}/api-keys", {"name": "steal"}),
+        ("GET", f"/v1/employers/{a}/api-keys", None),
         ("DELETE", f"/v1/employers/{a}/api-keys/{uuid.uuid4()}", None),
-        ("POST", "/v1/positions", position_body(a)), ("GET", f"/v1/positions/{position['id']}", None),
+        ("POST", "/v1/positions", position_body(a)),
+        ("GET", f"/v1/positions/{position['id']}", None),
         ("PATCH", f"/v1/positions/{position['id']}", {"places": 5}),
         ("POST", f"/v1/positions/{position['id']}/publish", None),
         ("POST", f"/v1/positions/{position['id']}/close", {"reason_code": "WITHDRAWN"}),
@@ -359,17 +433,29 @@ async def test_an_employer_never_reaches_another_employers_records(app: Any) -> 
         ("POST", "/v1/offers", {"shortlist_id": entry, "expires_on": str(TODAY)}),
         ("GET", f"/v1/offers/{offer_id}", None),
         ("POST", f"/v1/offers/{offer_id}/withdraw", {"reason_code": "OTHER"}),
-        ("POST", "/v1/contracts", contract_body(offer_id)), ("GET", f"/v1/contracts/{contract['id']}", None),
+        ("POST", "/v1/contracts", contract_body(offer_id)),
+        ("GET", f"/v1/contracts/{contract['id']}", None),
         ("GET", f"/v1/contracts/{contract['id']}/document", None),
         ("PATCH", f"/v1/contracts/{contract['id']}", {"text_de": CONTRACT_TEXT + " Geändert."}),
         ("POST", f"/v1/contracts/{contract['id']}/sign", None),
-        ("POST", f"/v1/contracts/{contract['id']}/registrations", {"registration": "school", "reference": "BS-1", "registered_on": str(TODAY)}),
-    ]  # fmt: skip
+        (
+            "POST",
+            f"/v1/contracts/{contract['id']}/registrations",
+            {"registration": "school", "reference": "BS-1", "registered_on": str(TODAY)},
+        ),
+    ]
     async with employer_client(app, b) as employer_b:
         for method, path, body in in_a:
             response = await employer_b.request(method, path, json=body)
             assert response.status_code == 404, (method, path, response.status_code, response.text)
-        for listing in ("/v1/employers", "/v1/positions", "/v1/shortlist", "/v1/interviews", "/v1/offers", "/v1/contracts"):
+        for listing in (
+            "/v1/employers",
+            "/v1/positions",
+            "/v1/shortlist",
+            "/v1/interviews",
+            "/v1/offers",
+            "/v1/contracts",
+        ):
             items = (await employer_b.get(listing)).json()["items"]
             assert [i for i in items if a in (i.get("employer_id"), i.get("id"))] == [], listing
             assert listing == "/v1/employers" or items == [], (listing, items)
@@ -389,14 +475,18 @@ async def test_api_keys_act_as_their_employer_only_and_revocation_is_immediate(a
         listed = (await employer_a.get(f"/v1/employers/{a}/api-keys")).json()["items"]
     assert key.startswith("thamm_ek_") and created.json()["prefix"] == key[:17]
     assert [k["id"] for k in listed] == [created.json()["id"]] and "key" not in listed[0]
-    machine = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://matching",
-                                headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    machine = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://matching", headers={"Authorization": f"Bearer {key}"}
+    )
     async with machine:
         mine = (await machine.get("/v1/positions")).json()["items"]
         assert [p["id"] for p in mine] == [position["id"]]
         assert (await machine.post(f"/v1/employers/{a}/api-keys", json={"name": "x"})).status_code == 403
-        forged = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://matching",
-                                   headers={"Authorization": f"Bearer {key[:-4]}abcd"})  # fmt: skip
+        forged = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://matching",
+            headers={"Authorization": f"Bearer {key[:-4]}abcd"},
+        )
         async with forged:
             assert (await forged.get("/v1/positions")).status_code == 401
         async with employer_client(app, a) as employer_a:
@@ -410,14 +500,20 @@ async def test_api_keys_act_as_their_employer_only_and_revocation_is_immediate(a
 async def test_bad_input_is_a_problem_that_points_at_the_field(app: Any) -> None:
     employer_id = await register(app)
     async with employer_client(app, employer_id) as employer:
-        backwards = await employer.post("/v1/positions", json=position_body(employer_id, latest_start_on=str(START - timedelta(days=1))))  # fmt: skip
+        backwards = await employer.post(
+            "/v1/positions", json=position_body(employer_id, latest_start_on=str(START - timedelta(days=1)))
+        )
         unknown_site = await employer.post("/v1/positions", json=position_body(employer_id, site="elsewhere"))
-        wrong_land = await employer.patch(f"/v1/employers/{employer_id}", json={"agreement": employer_body()["agreement"]})
+        wrong_land = await employer.patch(
+            f"/v1/employers/{employer_id}", json={"agreement": employer_body()["agreement"]}
+        )
     assert backwards.status_code == 422 and backwards.headers["content-type"] == "application/problem+json"
     assert unknown_site.status_code == 422 and unknown_site.json()["errors"][0]["pointer"] == "#/site"
     assert wrong_land.status_code == 403  # the agreement is the programme's record, kept by case officers
     async with client(app) as officer:
-        no_land = await officer.post("/v1/employers", json={**employer_body(), "sites": [{**employer_body()["sites"][0], "land": "DE-XX"}]})  # fmt: skip
+        no_land = await officer.post(
+            "/v1/employers", json={**employer_body(), "sites": [{**employer_body()["sites"][0], "land": "DE-XX"}]}
+        )
         twice = await officer.post("/v1/employers", json={**employer_body(), "sites": employer_body()["sites"] * 2})
     assert no_land.status_code == 422 and twice.status_code == 422
 

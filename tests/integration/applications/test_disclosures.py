@@ -103,8 +103,8 @@ async def test_consent_changes_are_published_at_any_stage(
     conn = await asyncpg.connect(settings.asyncpg_dsn)
     try:
         rows = await conn.fetch(
-            "SELECT payload FROM outbox WHERE aggregate_id = $1 AND event_type = 'thamm.applications.consent_changed.v1'"
-            " ORDER BY position",
+            "SELECT payload FROM outbox WHERE aggregate_id = $1"
+            " AND event_type = 'thamm.applications.consent_changed.v1' ORDER BY position",
             application["candidate_id"],
         )
     finally:

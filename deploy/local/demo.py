@@ -96,10 +96,45 @@ async def run_training(
         f"8. second sitting {second['sitting_on']}: writing passed; modules combine (Goethe is modular) -> exam_passed"
     )
     seconds = await wait_for_journey(client, workflow_id, "MATCHING")
-    print(f"9. {workflow_id} is MATCHING after {seconds:.2f}s")
+    print(f"9. {workflow_id} is MATCHING after {seconds:.2f}s\n")
+
+
+async def run_matching(client: Client, settings: StackSettings, candidate_id: str, workflow_id: str) -> None:
+    """The journey's match request, a position, the explained ranking, the shortlist and a signed contract."""
+    from datetime import date
+
+    from deploy.local.demo_matching import explain, open_position, place, training_start, wait_for_ranking
+
+    base = f"http://{settings.host}:{settings.matching_port}"
+    headers = {"Authorization": f"Bearer {dev_token(subject='demo-officer')}"}
+    async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as officer:
+        request = await wait_for_ranking(officer, candidate_id)
+        profile = (await officer.get(f"/v1/profiles/{candidate_id}")).json()
+        print(f"10. the journey asked matching for a place: request {request['id']} (round {request['round']});")
+        print(f"    pseudonymous profile: {profile['occupation_codes']}, level {profile['level']},"
+              f" available from {profile['available_from']}")  # fmt: skip
+        starts = training_start(date.fromisoformat(profile["available_from"]))
+        employer_id, employer, position = await open_position(officer, base, starts)
+        try:
+            print(f"11. employer {employer_id} (Gasthof Sonne, DE-BY, IHK) published a cook position from {starts}")
+            ranked = (await officer.post(f"/v1/match-requests/{request['id']}/ranking")).json()
+            top = ranked["suggestions"][0]
+            print(f"12. ranked again: position {top['position_id']} scores {top['score']:.2f} of 100 because")
+            print("\n".join(explain(top)))
+            placed = await place(officer, employer, ranked, position["id"])
+        finally:
+            await employer.aclose()
+        signed = placed["signed"]
+        print("13. a case officer shortlisted it (BEST_FIT); video interview positive; offer accepted;")
+        checks = ", ".join(f"{c['rule']} {c['status']}" for c in signed["checks"])
+        print(f"    contract v{signed['version']} checked ({checks}),")
+        digest = signed["sha256"][:16]
+        print(f"    acknowledged in German and French (SHA-256 {digest}...) and signed: ends {signed['ends_on']}")
+    seconds = await wait_for_journey(client, workflow_id, "CONTRACT_SIGNED")
+    print(f"14. {workflow_id} is CONTRACT_SIGNED after {seconds:.2f}s")
     print(
-        "   (its request_matching activity now waits for the matching service on port "
-        f"{settings.matching_port}, which is not part of this release)\n"
+        "    (its open_visa_case activity now waits for the visa service on port "
+        f"{settings.visa_port}, which is not part of this release)\n"
     )
 
 
@@ -136,11 +171,13 @@ async def run_demo(settings: StackSettings) -> int:
             workflow_id = journey_workflow_id(first["candidate_id"])
             print(f"4. documents verified and the candidate pre-selected: {workflow_id} leaves PRESELECTED")
             await run_training(client, officer, settings, first["candidate_id"], workflow_id)
+            await run_matching(client, settings, first["candidate_id"], workflow_id)
     print("Find every journey:")
     print(f"   UI:  {ui}/namespaces/default/workflows?query=WorkflowType%3D%22ApprenticeJourneyWorkflow%22")
     print(
         f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
-        "--query \"JourneyStage='MATCHING'\""
+        "--query \"JourneyStage='CONTRACT_SIGNED'\""
     )
-    print(f"API docs: {base}/docs  http://{settings.host}:{settings.training_port}/docs   Stop everything: make down")
+    docs = "  ".join(f"http://{settings.host}:{port}/docs" for port in (settings.training_port, settings.matching_port))
+    print(f"API docs: {base}/docs  {docs}   Stop everything: make down")
     return 0

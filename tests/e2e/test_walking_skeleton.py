@@ -197,3 +197,95 @@ async def test_a_withdrawal_during_language_training_cancels_the_enrolment(
             assert time.monotonic() < deadline, enrolment
             await asyncio.sleep(0.5)
     assert enrolment["end_reason_code"] == "CANDIDATE_WITHDREW"
+
+
+async def to_matching(
+    stack_settings: StackSettings, temporal_client: Client, name: tuple[str, str], site: str, region: str
+) -> tuple[dict[str, str], str]:
+    """A candidate submitted, pre-selected, enrolled and certified: the journey is MATCHING."""
+    from deploy.local.demo import preselect
+    from deploy.local.demo_training import plan_cohort, sit_exam, wait_for_enrolment
+
+    headers = {"Authorization": f"Bearer {dev_token()}"}
+    host = stack_settings.host
+    async with (
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.training_port}", headers=headers) as training,
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.applications_port}", headers=headers) as apps,
+    ):
+        await plan_cohort(training, site=site)
+        application = await submit_application(apps, application_body(*name, "2002-05-05", region, ("29302",)))
+        await preselect(apps, application)
+        enrolment = await wait_for_enrolment(training, application["candidate_id"])
+        await sit_exam(training, enrolment["id"], date.today(), "speaking")
+        await sit_exam(training, enrolment["id"], date.today() + timedelta(days=30), "reading")
+    workflow_id = journey_workflow_id(application["candidate_id"])
+    await wait_for_journey(temporal_client, workflow_id, JourneyStage.MATCHING.value, timeout_s=60)
+    return application, workflow_id
+
+
+async def test_the_journey_is_matched_through_the_matching_service_to_a_signed_contract(
+    platform: Stack, stack_settings: StackSettings, temporal_client: Client
+) -> None:
+    from deploy.local.demo_matching import open_position, place, wait_for_ranking
+
+    application, workflow_id = await to_matching(
+        stack_settings, temporal_client, ("Imane", "Alaoui"), "goethe-rabat", "rabat-sale-kenitra"
+    )
+    matching = f"http://{stack_settings.host}:{stack_settings.matching_port}"
+    async with httpx.AsyncClient(base_url=matching, headers={"Authorization": f"Bearer {dev_token()}"}) as officer:
+        request = await wait_for_ranking(officer, application["candidate_id"])  # the journey's request_matching
+        assert request["round"] == 1 and request["occupation_codes"] == ["29302"]
+        employer_id, employer, position = await open_position(officer, matching, date(date.today().year + 2, 8, 1))
+        try:
+            ranked = (await officer.post(f"/v1/match-requests/{request['id']}/ranking")).json()
+            assert ranked["suggestions"][0]["position_id"] == position["id"]
+            placed = await place(officer, employer, ranked, position["id"])
+        finally:
+            await employer.aclose()
+        assert placed["signed"]["status"] == "signed"
+        await wait_for_journey(temporal_client, workflow_id, JourneyStage.CONTRACT_SIGNED.value, timeout_s=60)
+        assert (await officer.get(f"/v1/positions/{position['id']}")).json()["places_left"] == 1
+    description = await temporal_client.get_workflow_handle(workflow_id).describe()
+    attributes = {pair.key.name: pair.value for pair in description.typed_search_attributes}
+    assert attributes["EmployerId"] == employer_id
+
+
+async def test_a_withdrawal_after_an_accepted_offer_releases_the_place_through_the_matching_service(
+    platform: Stack, stack_settings: StackSettings, temporal_client: Client
+) -> None:
+    from deploy.local.demo_matching import open_position, wait_for_ranking
+
+    application, workflow_id = await to_matching(
+        stack_settings, temporal_client, ("Karim", "Tahiri"), "telc-fes", "fes-meknes"
+    )
+    host = stack_settings.host
+    matching = f"http://{host}:{stack_settings.matching_port}"
+    headers = {"Authorization": f"Bearer {dev_token()}"}
+    async with (
+        httpx.AsyncClient(base_url=matching, headers=headers) as officer,
+        httpx.AsyncClient(base_url=f"http://{host}:{stack_settings.applications_port}", headers=headers) as apps,
+    ):
+        request = await wait_for_ranking(officer, application["candidate_id"])
+        _, employer, position = await open_position(officer, matching, date(date.today().year + 2, 8, 1))
+        try:
+            await officer.post(f"/v1/match-requests/{request['id']}/ranking")
+            decision = {"position_id": position["id"], "decision": "shortlist", "reason_code": "BEST_FIT"}
+            entry = (await officer.post(f"/v1/match-requests/{request['id']}/decisions", json=decision)).json()
+            offer = {"shortlist_id": entry["shortlist_id"], "expires_on": str(date.today() + timedelta(days=7))}
+            made = (await employer.post("/v1/offers", json=offer)).json()
+        finally:
+            await employer.aclose()
+        accepted = await officer.post(f"/v1/offers/{made['id']}/answer", json={"answer": "accept"})
+        assert accepted.status_code == 200, accepted.text
+        handle = temporal_client.get_workflow_handle(workflow_id)
+        deadline = time.monotonic() + 60
+        while not any(p.key.name == "EmployerId" for p in (await handle.describe()).typed_search_attributes):
+            assert time.monotonic() < deadline, "offer_accepted did not reach the journey"
+            await asyncio.sleep(0.3)  # the journey knows the held position once offer_accepted arrived
+        withdrawn = await apps.post(f"/v1/applications/{application['id']}/withdraw", json={"reason_code": "PERSONAL"})
+        assert withdrawn.status_code == 200, withdrawn.text
+        deadline = time.monotonic() + 60
+        while (now := (await officer.get(f"/v1/shortlist/{entry['shortlist_id']}")).json())["status"] != "withdrawn":
+            assert time.monotonic() < deadline, now  # the journey's release_position activity reached matching
+            await asyncio.sleep(0.5)
+    assert await handle.query(ApprenticeJourneyWorkflow.stage) == JourneyStage.WITHDRAWN

@@ -10,10 +10,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import applications, backbone, journey
+from bench import applications, backbone, journey, matching
 from bench.stack import BENCH_SETTINGS, bench_infra
 
-SUITES = ("backbone", "applications", "journey")
+SUITES = ("backbone", "applications", "journey", "matching")
 
 
 RESULTS = BENCH_SETTINGS.run_dir.parent / "bench-results.json"
@@ -101,6 +101,20 @@ async def main(selected: list[str], events: int) -> int:
             print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (baseline)")
             print(f"  ratio journey / no-op             {j.journeys_per_s / j.noop_per_s:8.3f}")
             print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB")
+            print()
+        if "matching" in selected:
+            m = await matching.run(BENCH_SETTINGS)
+            _record(results, "matching", m)
+            print(
+                f"== matching: {m.profiles:,} profiles, {m.positions} positions, every criterion explained (median) =="
+            )
+            one, top = m.candidate_ranking_ms, m.position_ranking_ms
+            print(f"rank one candidate's request and store it       {one:7.1f} ms   (one durable commit)")
+            print(f"  plain SQL top-k of positions (baseline, read) {m.candidate_sql_topk_ms:7.1f} ms")
+            print(f"  ratio SQL / ranking                           {m.candidate_sql_topk_ms / one:7.3f}")
+            print(f"top 20 candidates for one position              {top:7.1f} ms")
+            print(f"  plain SQL top-k of profiles (baseline)        {m.position_sql_topk_ms:7.1f} ms")
+            print(f"  ratio SQL / ranking                           {m.position_sql_topk_ms / top:7.3f}")
             print()
     results["duration_s"] = round(time.monotonic() - started, 1)
     if RESULTS.exists():  # the run before, kept beside it for comparison

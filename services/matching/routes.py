@@ -338,7 +338,12 @@ async def suggest_candidates(
 ) -> CandidateSuggestions:
     ranked = await ranking.candidates_for(ctx, actor, position_id, limit)
     items = [
-        CandidateSuggestion(rank=s.rank, score=float(s.score), terms=[_term(t) for t in s.terms], profile=_profile(p))
+        CandidateSuggestion(
+            rank=s.rank,
+            score=float(s.score),
+            terms=[_term(t) for t in s.terms],
+            profile=ProfilePublic.model_validate(p),
+        )
         for p, s in ranked
     ]
     return CandidateSuggestions(position_id=position_id, items=items)

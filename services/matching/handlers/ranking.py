@@ -262,24 +262,33 @@ async def _entry(session: AsyncSession, candidate_id: uuid.UUID, position_id: uu
 
 async def candidates_for(
     ctx: MatchingContext, actor: Principal, position_id: uuid.UUID, limit: int
-) -> list[tuple[ProfileRecord, domain.Suggestion]]:
-    """The best matchable candidates for one position, explained the same way (officers only)."""
+) -> list[tuple[dict[str, Any], domain.Suggestion]]:
+    """The best matchable candidates for one position, explained the same way (officers only).
+
+    Profiles are read as plain rows (no ORM objects): a position's occupational group may hold thousands."""
     async with ctx.sessions() as session:
         position = await load_position(session, position_id, actor)
+        table = ProfileRecord.__table__  # type: ignore[attr-defined]
         statement = (
-            select(ProfileRecord)
-            .where(col(ProfileRecord.matchable))
+            sa.select(table)
+            .where(table.c.matchable)
             .where(
                 sa.text(
                     "EXISTS (SELECT 1 FROM unnest(profile.occupation_codes) AS c WHERE left(c, 3) = :group)"
                 ).bindparams(group=position.occupation_code[:3])
             )
         )
-        records = {str(r.candidate_id): r for r in (await session.exec(statement)).all()}
-    ranked = domain.rank_profiles(
-        as_open_position(position), (as_profile(r) for r in records.values()), ctx.reference.weights, limit
-    )
-    return [(records[p.candidate_id], s) for p, s in ranked]
+        rows = {str(r["candidate_id"]): dict(r) for r in (await session.execute(statement)).mappings()}
+    profiles = (
+        domain.Profile(
+            candidate_id=key, occupation_codes=tuple(r["occupation_codes"]), region=r["region"] or "", level=r["level"],
+            target_level=r["target_level"], available_from=r["available_from"],
+            preferred_lands=tuple(r["preferred_lands"]), mobility=Mobility(r["mobility"]),
+        )
+        for key, r in rows.items()
+    )  # fmt: skip
+    ranked = domain.rank_profiles(as_open_position(position), profiles, ctx.reference.weights, limit)
+    return [(rows[p.candidate_id], s) for p, s in ranked]
 
 
 async def change_preferences(ctx: MatchingContext, actor: Principal, command: ChangePreferences) -> ProfileRecord:

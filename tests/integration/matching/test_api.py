@@ -556,3 +556,36 @@ async def test_every_endpoint_admits_its_roles_only(app: Any, method: str, path:
     anonymous = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://matching")
     async with anonymous:
         assert (await anonymous.request(method, path, json={})).status_code == 401
+
+
+async def test_an_officer_sees_the_best_candidates_for_a_position_and_records_preferences(app: Any) -> None:
+    employer_id = await register(app)
+    position = await open_position(app, employer_id)
+    strong = await seed_profile(app, preferred_lands=["DE-BY"])
+    learning = await seed_profile(app, level="A2")
+    await seed_profile(app, occupation_codes=["32122"])  # another occupational group: not a candidate
+    await seed_profile(app, matchable=False, consent=False)  # no consent: never listed
+    async with client(app) as officer:
+        listed = await officer.get(f"/v1/positions/{position['id']}/candidates", params={"limit": 50})
+        assert listed.status_code == 200, listed.text
+        ids = [i["profile"]["candidate_id"] for i in listed.json()["items"]]
+        assert ids.index(strong) < ids.index(learning)
+        assert all(i["score"] == pytest.approx(sum(t["points"] for t in i["terms"])) for i in listed.json()["items"])
+        changed = await officer.patch(
+            f"/v1/profiles/{learning}", json={"preferred_lands": ["DE-NW"], "mobility": "preferred_only"}
+        )
+        assert changed.status_code == 200 and changed.json()["preferred_lands"] == ["DE-NW"]
+        again = (await officer.get(f"/v1/positions/{position['id']}/candidates", params={"limit": 50})).json()
+        region = next(
+            t
+            for i in again["items"]
+            if i["profile"]["candidate_id"] == learning
+            for t in i["terms"]
+            if t["criterion"] == "region"
+        )
+        assert region["fit"] == 0 and "not among the preferred" in region["reason"]
+        page = await officer.get("/v1/profiles", params={"limit": 1})
+        assert page.status_code == 200 and len(page.json()["items"]) == 1 and page.json()["next_cursor"]
+        following = await officer.get("/v1/profiles", params={"limit": 1, "cursor": page.json()["next_cursor"]})
+        assert following.json()["items"][0]["candidate_id"] != page.json()["items"][0]["candidate_id"]
+        assert (await officer.get("/v1/profiles", params={"cursor": "bm90LWEtY3Vyc29y"})).status_code == 400

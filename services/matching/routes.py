@@ -4,6 +4,7 @@ employer record, positions, shortlist, interviews, offers and contracts; anythin
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
@@ -17,7 +18,7 @@ from services.common.problems import Problem
 from services.matching import commands as cmd
 from services.matching import domain, queries
 from services.matching.context import API_KEY_ISSUER, MatchingContext
-from services.matching.domain import ContractStatus, MatchStatus, PositionStatus, ShortlistStatus
+from services.matching.domain import ContractStatus, MatchStatus, OfferStatus, PositionStatus, ShortlistStatus
 from services.matching.handlers import contracts, employers, placement, positions, ranking
 from services.matching.schemas import (
     Acknowledgement,
@@ -608,7 +609,9 @@ async def record_interview_outcome(
 
 
 def _offer(record: OfferRecord) -> OfferPublic:
-    return OfferPublic.model_validate(record.model_dump())
+    """An open offer past its last day reads as expired (it can no longer be accepted)."""
+    lapsed = record.status == OfferStatus.OPEN and record.expires_on < datetime.now(UTC).date()
+    return OfferPublic.model_validate({**record.model_dump(), **({"status": OfferStatus.EXPIRED} if lapsed else {})})
 
 
 @router.post(

@@ -63,7 +63,10 @@ async def test_submitted_application_starts_a_visible_journey(
 
 async def _find_submission(settings: StackSettings, candidate_id: str) -> ConsumerRecord[bytes, bytes]:
     for record in await read_all(settings.kafka_bootstrap, APPLICATIONS):
-        if dict(record.headers).get("ce_subject") == candidate_id.encode():
+        headers = dict(record.headers)
+        if headers.get("ce_subject") == candidate_id.encode() and headers.get("ce_type", b"").endswith(
+            b".application_submitted.v1"
+        ):
             return record
     raise AssertionError("application_submitted not found on the topic")
 

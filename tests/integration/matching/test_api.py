@@ -383,6 +383,7 @@ async def test_offers_expire_decline_with_a_reason_and_can_be_withdrawn(app: Any
         )
         await session.commit()
     async with client(app) as officer:
+        assert (await officer.get(f"/v1/offers/{offer_1['id']}")).json()["status"] == "expired"
         expired = await officer.post(f"/v1/offers/{offer_1['id']}/answer", json={"answer": "accept"})
         assert expired.status_code == 409 and expired.json()["type"].endswith("/offer-expired")
         no_reason = await officer.post(f"/v1/offers/{offer_2['id']}/answer", json={"answer": "decline"})

@@ -19,6 +19,7 @@ BENCH_SETTINGS = StackSettings(
     matching_port=28003,
     visa_port=28004,
     monitoring_port=28005,
+    webhooks_port=28007,
     journey_port=28006,
     relay_metrics_port=29101,
     bridge_metrics_port=29102,

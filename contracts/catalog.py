@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from contracts import applications, journey, matching, monitoring, topics, training, visa
+from contracts import applications, journey, matching, monitoring, topics, training, visa, webhooks
 from contracts.base import Event
 
 ALL_EVENTS: tuple[type[Event], ...] = (
@@ -14,6 +14,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *visa.EVENTS,
     *monitoring.EVENTS,
     *journey.EVENTS,
+    *webhooks.EVENTS,
 )
 
 CATALOG: dict[str, type[Event]] = {cls.TYPE: cls for cls in ALL_EVENTS}

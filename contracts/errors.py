@@ -29,6 +29,9 @@ class DomainError(Exception):
     title: ClassVar[str] = "Conflict"
 
     def __init__(self, detail: str, **extensions: Any) -> None:
+        reserved = {"type", "title", "status", "detail", "instance"} & set(extensions)
+        if reserved:  # the problem's own members (RFC 9457) cannot be extensions
+            raise ValueError(f"reserved problem member(s) used as extensions: {sorted(reserved)}")
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions

@@ -31,6 +31,23 @@ class EmployerRegistered(_EmployerEvent):
     chamber: str = Field(description="Competent chamber (IHK/HWK) code.")
 
 
+class ApiKeyCreated(_EmployerEvent):
+    """An API key was created for the employer's systems; services that accept it verify against this hash.
+
+    Only the SHA-256 of the key's 256-bit random secret travels: the key cannot be derived from it."""
+
+    TYPE: ClassVar[str] = event_type(_S, "api_key_created")
+    key_id: UUID = Field(description="The key's id (also inside the key).")
+    secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key's secret part.")
+
+
+class ApiKeyRevoked(_EmployerEvent):
+    """An API key was revoked: every service refuses it from now on."""
+
+    TYPE: ClassVar[str] = event_type(_S, "api_key_revoked")
+    key_id: UUID = Field(description="The key's id.")
+
+
 class PositionPublished(_EmployerEvent):
     """An employer published apprenticeship places for one occupation."""
 
@@ -176,6 +193,8 @@ class ContractRegistered(_CandidateMatchEvent):
 
 EVENTS: tuple[type[Event], ...] = (
     EmployerRegistered,
+    ApiKeyCreated,
+    ApiKeyRevoked,
     PositionPublished,
     PositionClosed,
     PositionReleased,

@@ -17,6 +17,7 @@ _S = "monitoring"
 class _MonitoringEvent(Event):
     TOPIC: ClassVar[str] = topics.MONITORING
     candidate_id: UUID = Field(description="Pseudonymous candidate id.")
+    employer_id: UUID | None = Field(default=None, description="The training company concerned, if any (webhooks).")
 
 
 class PredepartureCompleted(_MonitoringEvent):

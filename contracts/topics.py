@@ -10,9 +10,10 @@ MATCHING = "thamm.matching"
 VISA = "thamm.visa"
 MONITORING = "thamm.monitoring"
 JOURNEY = "thamm.journey"
+WEBHOOKS = "thamm.webhooks"
 
 #: One topic per publishing service, keyed by candidate id (employer-only events by employer id).
-EVENT_TOPICS: tuple[str, ...] = (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING, JOURNEY)
+EVENT_TOPICS: tuple[str, ...] = (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING, JOURNEY, WEBHOOKS)
 
 #: Partitions per event topic on the local single-node broker.
 PARTITIONS = 6
@@ -25,6 +26,9 @@ MATCHING_PROFILES_GROUP = "matching-profiles"
 
 #: Consumer group of the applications service's contact disclosures to employers.
 APPLICATIONS_DISCLOSURES_GROUP = "applications-disclosures"
+
+#: Consumer group of the webhook dispatcher (deliveries to employers' endpoints).
+WEBHOOKS_DISPATCHER_GROUP = "webhooks-dispatcher"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(JOURNEY_BRIDGE_GROUP, (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING)),
     Subscription(MATCHING_PROFILES_GROUP, (APPLICATIONS, TRAINING)),
     Subscription(APPLICATIONS_DISCLOSURES_GROUP, (MATCHING,)),
+    Subscription(WEBHOOKS_DISPATCHER_GROUP, (MATCHING, VISA, MONITORING, JOURNEY)),
 )
 
 

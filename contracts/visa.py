@@ -18,6 +18,7 @@ class _VisaEvent(Event):
     TOPIC: ClassVar[str] = topics.VISA
     candidate_id: UUID = Field(description="Pseudonymous candidate id.")
     visa_case_id: UUID = Field(description="The visa case.")
+    employer_id: UUID | None = Field(default=None, description="The training company the visa is for (webhooks).")
 
 
 class VisaCaseOpened(_VisaEvent):

@@ -19,7 +19,7 @@ from contracts.topics import PARTITIONS, all_topics
 from services.common.kafka import ensure_topics
 from workflows import search
 
-SERVICE_DATABASES = ("applications", "training", "matching", "visa", "monitoring", "journey")
+SERVICE_DATABASES = ("applications", "training", "matching", "visa", "monitoring", "webhooks", "journey")
 #: The journey's search attributes (all Keyword), as the workflows declare them.
 SEARCH_ATTRIBUTES = tuple(key.name for key in search.ALL)
 

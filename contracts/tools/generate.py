@@ -33,6 +33,7 @@ PUBLISHERS = {
     topics.VISA: "visa",
     topics.MONITORING: "monitoring",
     topics.JOURNEY: "journey",
+    topics.WEBHOOKS: "webhooks",
 }
 
 

@@ -28,6 +28,7 @@ class StackSettings(BaseSettings):
     matching_port: int = 8003
     visa_port: int = 8004
     monitoring_port: int = 8005
+    webhooks_port: int = 8007
     journey_port: int = 8006
     relay_metrics_port: int = Field(default=9101, description="/metrics of the applications relay")
     bridge_metrics_port: int = Field(default=9102, description="/metrics of the journey bridge")

@@ -17,6 +17,12 @@ APPLICATIONS = {
 }
 TRAINING = {"env_prefix": "TRAINING_", "database": "training", "module": "services.training"}
 MATCHING = {"env_prefix": "MATCHING_", "database": "matching", "module": "services.matching"}
+WEBHOOKS = {
+    "env_prefix": "WEBHOOKS_",
+    "database": "webhooks",
+    "module": "services.webhooks",
+    "secrets": ("SECRET_KEY",),
+}
 JOURNEY = {"env_prefix": "JOURNEY_"}
 #: Only the journey worker signs service tokens, with the service issuer's key (never the people's issuer key).
 SIGNING: dict[str, str] = {"JOURNEY_SERVICE_SIGNING_KEY_FILE": "{keys_dir}/service-private.pem"}
@@ -30,6 +36,7 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     matching: dict[str, Any] = {
         "kind": "platform", **MATCHING, "extra_env": {"MATCHING_APPLICATIONS_URL": f"http://{s.host}:{s.applications_port}"},
     }  # fmt: skip
+    webhooks: dict[str, Any] = {"kind": "platform", **WEBHOOKS}
     journey: dict[str, Any] = {"kind": "platform", **JOURNEY, "extra_env": _service_urls(s)}
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
@@ -40,6 +47,9 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         PlatformProcess("matching-api", s, s.matching_port, args=("api",), migrate=True, **matching),
         PlatformProcess("matching-relay", s, args=("relay",), **matching),
         PlatformProcess("matching-consumer", s, args=("consume",), **matching),
+        PlatformProcess("webhooks-api", s, s.webhooks_port, args=("api",), migrate=True, **webhooks),
+        PlatformProcess("webhooks-relay", s, args=("relay",), **{**webhooks, "secrets": ()}),
+        PlatformProcess("webhooks-dispatcher", s, args=("consume",), **webhooks),
         PlatformProcess(
             "journey-worker", s, module="workflows.worker", **{**journey, "extra_env": {**_service_urls(s), **SIGNING}}
         ),

@@ -3,9 +3,6 @@ employer's scope: an employer reaches only its own records; anything else is a 4
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.base import Event
 from contracts.envelope import source_of
 from contracts.errors import NotFound
-from services.common.auth import API_KEY_PREFIX, Principal, Role
+from services.common.apikeys import employer_scope, key_principal, parse_api_key
+from services.common.auth import Principal
 from services.common.db import SessionFactory
 from services.common.idempotency import concerns
 from services.common.outbox import add_event
@@ -36,24 +34,8 @@ from services.matching.tables import (
 )
 
 SOURCE = source_of("matching")
-API_KEY_ISSUER = "thamm-matching-api-key"
 
 T = TypeVar("T", bound=SQLModel)
-
-
-def new_api_key(key_id: uuid.UUID) -> tuple[str, str]:
-    """A new key `thamm_ek_<id>_<secret>` and the SHA-256 of its secret (256 random bits: no slow hash needed)."""
-    secret = secrets.token_urlsafe(32)
-    return f"{API_KEY_PREFIX}{key_id.hex}_{secret}", hashlib.sha256(secret.encode()).hexdigest()
-
-
-def parse_api_key(key: str) -> tuple[uuid.UUID, str] | None:
-    body = key.removeprefix(API_KEY_PREFIX)
-    key_hex, _, secret = body.partition("_")
-    try:
-        return uuid.UUID(hex=key_hex), secret
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -69,41 +51,26 @@ class MatchingContext:
     async def verify_api_key(self, key: str) -> Principal | None:
         """The employer a live API key belongs to, as an `employer` principal (None for anything else)."""
         parsed = parse_api_key(key)
-        if parsed is None or len(key) > 200:
+        if parsed is None:
             return None
-        key_id, secret = parsed
-        digest = hashlib.sha256(secret.encode()).hexdigest()
+        key_id, digest = parsed
         async with self.sessions() as session:
             row = await session.get(ApiKeyRecord, key_id)
-            if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_sha256, digest):
+            if row is None or row.revoked_at is not None:
                 return None
+            principal = key_principal(key_id, row.employer_id, row.secret_sha256, digest)
             today = datetime.now(UTC).date()
-            if row.last_used_on != today:
+            if principal is not None and row.last_used_on != today:
                 await session.exec(
                     sa.update(ApiKeyRecord).where(col(ApiKeyRecord.id) == key_id).values(last_used_on=today)
                 )
                 await session.commit()
-            return Principal(
-                subject=f"api-key:{key_id}",
-                roles=frozenset({Role.EMPLOYER}),
-                employer_id=str(row.employer_id),
-                issuer=API_KEY_ISSUER,
-            )
+            return principal
 
 
 async def publish(session: AsyncSession, event: Event, aggregate_type: str) -> None:
     """Queue one of this service's events in the caller's transaction."""
     await add_event(session, event, source=SOURCE, aggregate_type=aggregate_type)
-
-
-def employer_scope(actor: Principal | None) -> uuid.UUID | None:
-    """The employer an employer caller is limited to (None: case officers, operators, services see all)."""
-    if actor is None or not actor.has(Role.EMPLOYER) or actor.has(Role.CASE_OFFICER, Role.SERVICE):
-        return None
-    try:
-        return uuid.UUID(str(actor.employer_id))
-    except ValueError:
-        return uuid.UUID(int=0)  # an employer token without a usable employer id reaches nothing
 
 
 async def _get(session: AsyncSession, model: type[T], id_: uuid.UUID, lock: bool) -> T | None:

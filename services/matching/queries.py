@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col, select
 
+from services.common.apikeys import employer_scope
 from services.common.auth import Principal
 from services.common.pages import decode_cursor, encode_cursor
 from services.common.problems import not_found
 from services.matching.context import (
     MatchingContext,
-    employer_scope,
     load_contract,
     load_employer,
     load_interview,

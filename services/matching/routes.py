@@ -11,13 +11,14 @@ from fastapi import Depends, Query, Response, status
 from sqlmodel import col, select
 
 from contracts.activities import ReleasePositionResponse
+from services.common.apikeys import API_KEY_ISSUER
 from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
 from services.common.idempotency import IDEMPOTENCY_DOC
 from services.common.problems import Problem
 from services.matching import commands as cmd
 from services.matching import domain, queries
-from services.matching.context import API_KEY_ISSUER, MatchingContext
+from services.matching.context import MatchingContext
 from services.matching.domain import ContractStatus, MatchStatus, OfferStatus, PositionStatus, ShortlistStatus
 from services.matching.handlers import contracts, employers, placement, positions, ranking
 from services.matching.schemas import (

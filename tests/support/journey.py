@@ -19,10 +19,10 @@ from temporalio.worker import Worker
 
 from contracts.base import Event
 from contracts.catalog import CATALOG
+from contracts.examples import sample_event
 from contracts.journey import JourneyFact, JourneyInput, JourneyParameters, journey_workflow_id
 from deploy.local.infra import temporal_test_server
 from deploy.provision import add_search_attributes
-from tests.support.factories import sample_event
 from tests.support.stubs import FakeServices
 from workflows.journey import ApprenticeJourneyWorkflow
 from workflows.worker import WORKFLOWS

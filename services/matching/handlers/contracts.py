@@ -7,8 +7,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from contracts.matching import ContractAcknowledged, ContractAmended, ContractRegistered, ContractSigned
 from services.common import audit
 from services.common.auth import Principal
@@ -273,9 +271,3 @@ async def register_contract(ctx: MatchingContext, actor: Principal, command: Reg
         await publish(session, event, "contract")
         audit.record(session, actor, f"contract.register.{command.registration}", "contract", contract.id, {})
     return contract
-
-
-async def position_of(session: AsyncSession, contract: ContractRecord) -> PositionRecord:
-    entry = await session.get(ShortlistRecord, contract.shortlist_id)
-    assert entry is not None
-    return await load_position(session, entry.position_id, None)

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
-from contracts.matching import EmployerRegistered
+from contracts.matching import ApiKeyCreated, ApiKeyRevoked, EmployerRegistered
 from services.common import audit
+from services.common.apikeys import new_api_key
 from services.common.auth import Principal
 from services.common.db import transaction
 from services.common.problems import invalid, not_found
 from services.matching.commands import ChangeEmployer, CreateApiKey, RegisterEmployer, RevokeApiKey
-from services.matching.context import MatchingContext, load_employer, new_api_key, publish
+from services.matching.context import MatchingContext, load_employer, publish
 from services.matching.tables import ApiKeyRecord, EmployerRecord
 
 
@@ -70,6 +71,8 @@ async def create_api_key(ctx: MatchingContext, actor: Principal, command: Create
         key, digest = new_api_key(record.id)
         record.prefix, record.secret_sha256 = key[:17], digest
         session.add(record)
+        event = ApiKeyCreated(employer_id=command.employer_id, key_id=record.id, secret_sha256=digest)
+        await publish(session, event, "api_key")
         audit.record(session, actor, "api_key.create", "api_key", record.id, {"employer_id": str(command.employer_id)})
     return record, key
 
@@ -95,5 +98,6 @@ async def revoke_api_key(ctx: MatchingContext, actor: Principal, command: Revoke
         if key.revoked_at is None:
             key.revoked_at = datetime.now(UTC)
             session.add(key)
+            await publish(session, ApiKeyRevoked(employer_id=key.employer_id, key_id=key.id), "api_key")
             audit.record(session, actor, "api_key.revoke", "api_key", key.id, {})
     return key

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.matching import (
@@ -142,8 +141,3 @@ async def withdraw_offer(ctx: MatchingContext, actor: Principal, command: Withdr
         await publish(session, event, "shortlist")
         audit.record(session, actor, "offer.withdraw", "offer", offer.id, {"reason_code": command.reason_code})
     return offer
-
-
-async def offers_of(session: AsyncSession, shortlist_id: object) -> list[OfferRecord]:
-    statement = select(OfferRecord).where(col(OfferRecord.shortlist_id) == shortlist_id)
-    return list((await session.exec(statement)).all())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlmodel import col, select
@@ -16,7 +15,7 @@ from services.common.idempotency import concerns
 from services.common.problems import invalid
 from services.matching import domain
 from services.matching.commands import ChangePosition, ClosePosition, CreatePosition, ReleasePosition
-from services.matching.context import MatchingContext, employer_scope, load_employer, load_position, publish
+from services.matching.context import MatchingContext, load_employer, load_position, publish
 from services.matching.domain import ContractStatus, PositionStatus, ShortlistStatus
 from services.matching.tables import ContractRecord, PositionRecord, ShortlistRecord
 
@@ -184,13 +183,3 @@ async def _release_contract(session: AsyncSession, shortlist_id: object) -> bool
     contract.status = ContractStatus.RELEASED
     session.add(contract)
     return signed
-
-
-def visible_to(actor: Principal, statement: Any, employer_column: Any) -> Any:
-    """Limit a listing to the caller's employer when the caller is an employer."""
-    scope = employer_scope(actor)
-    return statement if scope is None else statement.where(employer_column == scope)
-
-
-def is_future(day: date, today: date) -> bool:
-    return day >= today

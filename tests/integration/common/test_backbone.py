@@ -16,6 +16,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from contracts.base import Event
 from contracts.catalog import ALL_EVENTS, CATALOG
 from contracts.envelope import Envelope, KafkaRecord, from_kafka
+from contracts.examples import sample_event
 from contracts.monitoring import CheckinRecorded
 from contracts.topics import dead_letter_topic
 from deploy.local.stack import Stack
@@ -24,7 +25,6 @@ from services.common.dlq import list_dead_letters, replay
 from services.common.kafka import read_all
 from services.common.relay import OutboxRelay
 from tests.support.backbone import Backbone, record_effect, running, until
-from tests.support.factories import sample_event
 
 pytestmark = pytest.mark.integration
 

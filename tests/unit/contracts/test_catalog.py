@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from contracts import topics
 from contracts.catalog import ALL_EVENTS, CATALOG, UnknownEventType, event_class
-from tests.support.factories import sample_event
+from contracts.examples import sample_event
 
 REQUIRED_TYPES = {
     "applications": [

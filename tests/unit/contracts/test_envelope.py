@@ -11,7 +11,7 @@ from cloudevents.core.v1.event import CloudEvent
 
 from contracts.catalog import ALL_EVENTS
 from contracts.envelope import EnvelopeError, KafkaRecord, envelope_for, from_kafka, source_of, to_kafka
-from tests.support.factories import sample_event
+from contracts.examples import sample_event
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -1,4 +1,5 @@
-"""Valid sample instances of any catalog event, built from the model's field types."""
+"""Valid sample instances of any catalog event, built from its field types: documentation examples (the
+webhooks' event-type list) and test data."""
 
 from __future__ import annotations
 

@@ -1,0 +1,256 @@
+"""The sending side of the dispatcher: claim due deliveries (one per endpoint at a time, under a lease), sign
+them with the Standard Webhooks library, POST them, record the attempt and schedule the next one.
+
+A crash between sending and recording leaves the lease to expire: the delivery is sent again with the same
+`webhook-id` (at least once). A slow or dead endpoint holds one slot only, so other endpoints go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+import sqlalchemy as sa
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.webhooks import EndpointDisabled
+from services.webhooks import domain
+from services.webhooks.context import WebhooksContext, publish
+from services.webhooks.domain import DeliveryStatus, EndpointStatus
+from services.webhooks.tables import AttemptRecord, DeliveryRecord, EndpointRecord
+
+log = logging.getLogger("thamm.webhooks")
+
+ATTEMPTS = Counter("thamm_webhook_attempts", "Delivery attempts by endpoint and outcome.", ["endpoint", "outcome"])
+LATENCY = Histogram(
+    "thamm_webhook_delivery_seconds",
+    "From the event's time to its successful delivery.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 36000),
+)
+QUEUE = Gauge("thamm_webhook_queue_depth", "Deliveries waiting (pending), due now or later.")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery: DeliveryRecord
+    url: str
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    excerpt: str | None
+    duration_ms: float
+
+
+class Dispatcher:
+    """Runs until stop(): claims what is due and delivers it, at most one delivery per endpoint at a time."""
+
+    def __init__(self, ctx: WebhooksContext, client: httpx.AsyncClient | None = None) -> None:
+        self.ctx, self.settings = ctx, ctx.settings
+        self._stop = asyncio.Event()
+        self._busy: dict[uuid.UUID, asyncio.Task[None]] = {}
+        self._client = client
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        timeout = httpx.Timeout(self.settings.read_timeout_s, connect=self.settings.connect_timeout_s)
+        limits = httpx.Limits(max_connections=self.settings.max_in_flight)
+        client = self._client or httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+        try:
+            while not self._stop.is_set():
+                free = self.settings.max_in_flight - len(self._busy)
+                for claimed in await self.claim(free) if free > 0 else []:
+                    task = asyncio.create_task(self._deliver(client, claimed))
+                    self._busy[claimed.delivery.endpoint_id] = task
+                    task.add_done_callback(self._done(claimed.delivery.endpoint_id))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.settings.poll_interval_s)
+            await asyncio.gather(*self._busy.values(), return_exceptions=True)
+        finally:
+            if self._client is None:
+                await client.aclose()
+
+    def _done(self, endpoint_id: uuid.UUID) -> Callable[[asyncio.Task[None]], None]:
+        def free(_: asyncio.Task[None]) -> None:
+            self._busy.pop(endpoint_id, None)
+
+        return free
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        """Up to `limit` due deliveries, the oldest of each endpoint not already in flight, leased."""
+        now = datetime.now(UTC)
+        due = (
+            select(DeliveryRecord.id)
+            .join(EndpointRecord, col(EndpointRecord.id) == col(DeliveryRecord.endpoint_id))
+            .where(col(DeliveryRecord.status) == DeliveryStatus.PENDING)
+            .where(col(DeliveryRecord.next_attempt_at) <= now)
+            .where(sa.or_(col(DeliveryRecord.leased_until).is_(None), col(DeliveryRecord.leased_until) < now))
+            .where(col(EndpointRecord.status) == EndpointStatus.ENABLED)
+            .where(col(DeliveryRecord.endpoint_id).not_in(list(self._busy)))
+            .ext(distinct_on(col(DeliveryRecord.endpoint_id)))
+            .order_by(col(DeliveryRecord.endpoint_id), col(DeliveryRecord.occurred_at), col(DeliveryRecord.id))
+            .limit(limit)
+        )
+        async with self.ctx.sessions() as session, session.begin():
+            ids = list((await session.exec(due)).all())
+            if not ids:
+                QUEUE.set(await _pending(session))
+                return []
+            rows = await session.exec(
+                select(DeliveryRecord, EndpointRecord)
+                .join(EndpointRecord, col(EndpointRecord.id) == col(DeliveryRecord.endpoint_id))
+                .where(col(DeliveryRecord.id).in_(ids))
+                .where(col(DeliveryRecord.status) == DeliveryStatus.PENDING)
+                .with_for_update(of=DeliveryRecord, skip_locked=True)
+            )
+            claimed = []
+            for delivery, endpoint in rows.all():
+                delivery.leased_until = now + timedelta(seconds=self.settings.lease_s)
+                session.add(delivery)
+                claimed.append(Claimed(delivery, endpoint.url, self._secrets(endpoint, now)))
+            QUEUE.set(await _pending(session))
+        return claimed
+
+    def _secrets(self, endpoint: EndpointRecord, now: datetime) -> tuple[str, ...]:
+        current = self.ctx.unseal(endpoint.id, endpoint.secret_enc)
+        until = endpoint.previous_secret_until
+        if endpoint.previous_secret_enc and until and until > now:
+            return current, self.ctx.unseal(endpoint.id, endpoint.previous_secret_enc)
+        return (current,)
+
+    async def _deliver(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
+        try:
+            outcome = await self.send(client, claimed)
+            await self.record(claimed.delivery.id, outcome)
+        except Exception:  # the lease expires and the delivery is tried again
+            log.exception("delivery %s could not be completed", claimed.delivery.id)
+
+    async def send(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
+        """One signed POST; the answer's status and the first bytes of its body, or the error."""
+        d = claimed.delivery
+        started = time.perf_counter()
+        refused = await self._refused(claimed.url)
+        if refused:
+            return Outcome(None, refused, None, 0.0)
+        timestamp = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "THAMM-Webhooks/1",
+            "webhook-id": d.msg_id,
+            "webhook-timestamp": str(int(timestamp.timestamp())),
+            "webhook-signature": domain.sign(claimed.secrets, d.msg_id, timestamp, d.body),
+        }
+        try:
+            async with client.stream("POST", claimed.url, content=d.body.encode(), headers=headers) as response:
+                excerpt = await _excerpt(response, self.settings.response_excerpt_bytes)
+                code = response.status_code
+        except httpx.TimeoutException:
+            return Outcome(None, "timeout", None, (time.perf_counter() - started) * 1000)
+        except httpx.HTTPError as exc:
+            return Outcome(None, f"{type(exc).__name__}: {exc}"[:300], None, (time.perf_counter() - started) * 1000)
+        return Outcome(code, None, excerpt, (time.perf_counter() - started) * 1000)
+
+    async def _refused(self, url: str) -> str | None:
+        """In production, refuse a host that resolves to a private, loopback or link-local address (SSRF)."""
+        if self.ctx.local:
+            return None
+        parts = urlsplit(url)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
+        except OSError as exc:
+            return f"unresolvable host: {exc}"[:300]
+        bad = domain.refused_addresses(str(info[4][0]) for info in infos)
+        return f"refused: {parts.hostname} resolves to a non-public address" if bad else None
+
+    async def record(self, delivery_id: uuid.UUID, outcome: Outcome) -> None:
+        """The attempt, the delivery's new state and the endpoint's health, in one transaction."""
+        now = datetime.now(UTC)
+        async with self.ctx.sessions() as session, session.begin():
+            delivery = await session.get(DeliveryRecord, delivery_id, with_for_update=True)
+            endpoint = (
+                await session.get(EndpointRecord, delivery.endpoint_id, with_for_update=True) if delivery else None
+            )
+            if delivery is None or endpoint is None:
+                return
+            session.add(
+                AttemptRecord(
+                    delivery_id=delivery.id,
+                    attempted_at=now,
+                    status_code=outcome.status_code,
+                    error=outcome.error,
+                    duration_ms=outcome.duration_ms,
+                    response_excerpt=outcome.excerpt,
+                )
+            )
+            delivery.attempts += 1
+            delivery.leased_until, delivery.last_status_code, delivery.last_error = (
+                None,
+                outcome.status_code,
+                outcome.error,
+            )
+            code = outcome.status_code
+            if code is not None and 200 <= code < 300:
+                delivery.status, delivery.delivered_at, delivery.manual = DeliveryStatus.DELIVERED, now, False
+                endpoint.failing_since = None
+                ATTEMPTS.labels(str(endpoint.id), "delivered").inc()
+                LATENCY.observe(max(0.0, (now - delivery.occurred_at).total_seconds()))
+            else:
+                ATTEMPTS.labels(str(endpoint.id), "failed" if code is None or code != 410 else "gone").inc()
+                await self._failed(session, delivery, endpoint, code, now)
+            session.add_all([delivery, endpoint])
+
+    async def _failed(
+        self, session: AsyncSession, delivery: DeliveryRecord, endpoint: EndpointRecord, code: int | None, now: datetime
+    ) -> None:
+        endpoint.failing_since = endpoint.failing_since or now
+        delay = None if delivery.manual else domain.next_attempt_in(delivery.attempts, self.settings.retry_schedule_s)
+        if delay is None or code == 410:
+            delivery.status, delivery.manual = DeliveryStatus.FAILED, False
+        else:
+            delivery.next_attempt_at = now + delay
+        failing_too_long = (now - endpoint.failing_since).total_seconds() > self.settings.disable_after_s
+        if endpoint.status == EndpointStatus.ENABLED and (code == 410 or failing_too_long):
+            reason = "GONE" if code == 410 else "FAILING"
+            endpoint.status, endpoint.disabled_reason = EndpointStatus.DISABLED, reason
+            event = EndpointDisabled(
+                employer_id=endpoint.employer_id,
+                endpoint_id=endpoint.id,
+                reason_code=reason,
+                failing_since=endpoint.failing_since,
+            )
+            await publish(session, event)
+
+
+async def _excerpt(response: httpx.Response, limit: int) -> str | None:
+    """The first `limit` bytes of the answer (the rest is not read)."""
+    taken = bytearray()
+    async for chunk in response.aiter_bytes():
+        taken.extend(chunk[: limit - len(taken)])
+        if len(taken) >= limit:
+            break
+    return taken.decode(errors="replace") if taken else None
+
+
+async def _pending(session: object) -> int:
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(DeliveryRecord)
+        .where(col(DeliveryRecord.status) == DeliveryStatus.PENDING)
+    )
+    return int((await session.execute(statement)).scalar_one())  # type: ignore[attr-defined]

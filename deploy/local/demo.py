@@ -104,6 +104,7 @@ async def run_matching(client: Client, settings: StackSettings, candidate_id: st
     from datetime import date
 
     from deploy.local.demo_matching import explain, open_position, place, training_start, wait_for_ranking
+    from deploy.local.demo_webhooks import TYPES, start_receiver, verified_deliveries
 
     base = f"http://{settings.host}:{settings.matching_port}"
     headers = {"Authorization": f"Bearer {dev_token(subject='demo-officer')}"}
@@ -115,21 +116,33 @@ async def run_matching(client: Client, settings: StackSettings, candidate_id: st
               f" available from {profile['available_from']}")  # fmt: skip
         starts = training_start(date.fromisoformat(profile["available_from"]))
         employer_id, employer, position = await open_position(officer, base, starts)
+        token = employer.headers["Authorization"].removeprefix("Bearer ")
+        receiver, deliveries_log = await start_receiver(settings, token, employer_id)
         try:
-            print(f"11. employer {employer_id} (Gasthof Sonne, DE-BY, IHK) published a cook position from {starts}")
+            print(f"11. employer {employer_id} (Gasthof Sonne, DE-BY, IHK) published a cook position from {starts};")
+            print(f"    its HR system listens for signed webhooks ({len(TYPES)} event types, sample receiver)")
             ranked = (await officer.post(f"/v1/match-requests/{request['id']}/ranking")).json()
             top = ranked["suggestions"][0]
             print(f"12. ranked again: position {top['position_id']} scores {top['score']:.2f} of 100 because")
             print("\n".join(explain(top)))
             placed = await place(officer, employer, ranked, position["id"])
+            received = verified_deliveries(deliveries_log, wanted=6)
         finally:
             await employer.aclose()
+            receiver.terminate()
+            receiver.wait(timeout=10)
         signed = placed["signed"]
         print("13. a case officer shortlisted it (BEST_FIT); video interview positive; offer accepted;")
         checks = ", ".join(f"{c['rule']} {c['status']}" for c in signed["checks"])
         print(f"    contract v{signed['version']} checked ({checks}),")
         digest = signed["sha256"][:16]
         print(f"    acknowledged in German and French (SHA-256 {digest}...) and signed: ends {signed['ends_on']}")
+    print(f"    the employer's endpoint verified {len(received)} signed deliveries (Standard Webhooks):")
+    for delivery in received:
+        shown = (
+            "candidate " + delivery["data"]["candidate_id"] if "candidate_id" in delivery["data"] else "pseudonymous"
+        )
+        print(f"      {delivery['webhook_id']}  {delivery['type']:<42} {shown}")
     seconds = await wait_for_journey(client, workflow_id, "CONTRACT_SIGNED")
     print(f"14. {workflow_id} is CONTRACT_SIGNED after {seconds:.2f}s")
     print(
@@ -178,6 +191,7 @@ async def run_demo(settings: StackSettings) -> int:
         f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
         "--query \"JourneyStage='CONTRACT_SIGNED'\""
     )
-    docs = "  ".join(f"http://{settings.host}:{port}/docs" for port in (settings.training_port, settings.matching_port))
+    ports = (settings.training_port, settings.matching_port, settings.webhooks_port)
+    docs = "  ".join(f"http://{settings.host}:{port}/docs" for port in ports)
     print(f"API docs: {base}/docs  {docs}   Stop everything: make down")
     return 0

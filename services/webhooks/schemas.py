@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 else:
     EventType = Literal[tuple(event_types())]
 
-Url = Annotated[str, StringConstraints(min_length=10, max_length=2000, pattern=r"^https?://[^\s]+$")]
+Url = Annotated[
+    str,
+    StringConstraints(
+        max_length=2000,
+        pattern=r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?(/[\x21-\x7e]*)?$",
+    ),
+]
 Description = Annotated[str, StringConstraints(max_length=200, pattern=SINGLE_LINE)]
 
 

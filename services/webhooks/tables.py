@@ -91,7 +91,7 @@ class AttemptRecord(SQLModel, table=True):
 class ApiKeyReplicaRecord(SQLModel, table=True):
     """An employer API key as matching announced it (hash only), so employers' systems can call this API."""
 
-    __tablename__ = "api_key"
+    __tablename__ = "api_key_replica"
 
     id: uuid.UUID = Field(sa_column=sa.Column(UUID, primary_key=True))
     employer_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False))

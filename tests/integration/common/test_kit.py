@@ -28,6 +28,7 @@ SERVICES = {  # package whose tables.py the migrations must match -> migrations 
     "services.applications": MIGRATIONS,
     "services.training": Path(__file__).resolve().parents[3] / "services" / "training" / "migrations",
     "services.matching": Path(__file__).resolve().parents[3] / "services" / "matching" / "migrations",
+    "services.webhooks": Path(__file__).resolve().parents[3] / "services" / "webhooks" / "migrations",
     "workflows": Path(__file__).resolve().parents[3] / "workflows" / "migrations",
 }
 

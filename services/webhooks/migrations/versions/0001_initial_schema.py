@@ -18,13 +18,13 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("api_key", "endpoint", "delivery", "attempt")
+TABLES = ("api_key_replica", "endpoint", "delivery", "attempt")
 
 
 def upgrade() -> None:
     create_plumbing()
     op.create_table(
-        "api_key",
+        "api_key_replica",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("employer_id", sa.UUID(), nullable=False),
         sa.Column("secret_sha256", sa.Text(), nullable=False),

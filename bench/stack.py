@@ -23,6 +23,7 @@ BENCH_SETTINGS = StackSettings(
     journey_port=28006,
     relay_metrics_port=29101,
     bridge_metrics_port=29102,
+    dispatcher_metrics_port=29103,
     postgres_durable=True,  # fsync and synchronous_commit on: figures as in production, not as in development
 )
 

@@ -38,7 +38,10 @@ def _value(annotation: Any, name: str) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation(**{n: _value(f.annotation, n) for n, f in annotation.model_fields.items()})
     if annotation is str:
-        samples = {"currency": "EUR", "region": "casablanca-settat", "land": "DE-BY", "fee_amount": "120.00"}
+        samples = {
+            "currency": "EUR", "region": "casablanca-settat", "land": "DE-BY", "fee_amount": "120.00",
+            "secret_sha256": "0" * 64, "contract_sha256": "0" * 64,
+        }  # fmt: skip
         return samples.get(name, "MAD" if name.endswith("currency") else f"{name}-value")
     raise TypeError(f"no sample for {annotation!r} ({name})")
 

@@ -41,7 +41,7 @@ def write_secrets(folder: Path = OUT) -> Path:
     for database in SERVICE_DATABASES:
         for role in ("owner", "app"):
             _write(folder, f"postgres-{database}-{role}", secrets.token_urlsafe(24))
-    for database in ("applications", "training", "matching", "journey"):
+    for database in ("applications", "training", "matching", "webhooks", "journey"):
         prefix = database
         for role, name in (("app", "database_url"), ("owner", "migration_database_url")):
             password = _read(folder, f"postgres-{database}-{role}")
@@ -49,6 +49,7 @@ def write_secrets(folder: Path = OUT) -> Path:
             _write(folder, f"{prefix}_{name}", url)
     _write(folder, "applications_master_key", base64.b64encode(os.urandom(32)).decode())
     _write(folder, "applications_hash_key", base64.b64encode(os.urandom(32)).decode())
+    _write(folder, "webhooks_secret_key", base64.b64encode(os.urandom(32)).decode())
     for source in (*ensure_dev_keys(), *ensure_service_keys()):
         target = folder / source.name
         if not target.exists():

@@ -34,6 +34,7 @@ def stack_settings() -> StackSettings:
         journey_port=18006,
         relay_metrics_port=19101,
         bridge_metrics_port=19102,
+        dispatcher_metrics_port=19103,
         stop_timeout_s=15,
     )
 

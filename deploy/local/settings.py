@@ -32,6 +32,7 @@ class StackSettings(BaseSettings):
     journey_port: int = 8006
     relay_metrics_port: int = Field(default=9101, description="/metrics of the applications relay")
     bridge_metrics_port: int = Field(default=9102, description="/metrics of the journey bridge")
+    dispatcher_metrics_port: int = Field(default=9103, description="/metrics of the webhook dispatcher")
     postgres_durable: bool = Field(
         default=False, description="fsync and synchronous_commit on (benchmarks); off for fast local development"
     )

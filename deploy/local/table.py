@@ -49,7 +49,9 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         PlatformProcess("matching-consumer", s, args=("consume",), **matching),
         PlatformProcess("webhooks-api", s, s.webhooks_port, args=("api",), migrate=True, **webhooks),
         PlatformProcess("webhooks-relay", s, args=("relay",), **{**webhooks, "secrets": ()}),
-        PlatformProcess("webhooks-dispatcher", s, args=("consume",), **webhooks),
+        PlatformProcess(
+            "webhooks-dispatcher", s, args=("consume",), metrics_port=s.dispatcher_metrics_port, **webhooks
+        ),
         PlatformProcess(
             "journey-worker", s, module="workflows.worker", **{**journey, "extra_env": {**_service_urls(s), **SIGNING}}
         ),

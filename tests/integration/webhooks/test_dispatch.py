@@ -280,3 +280,30 @@ async def test_the_api_key_events_from_matching_reach_the_replica(app: Any, sett
         await until(accepted, what="the key to be accepted")
         await publish(settings, matching_events.ApiKeyRevoked(employer_id=me, key_id=key_id))
         await until(refused, what="the revocation")
+
+
+async def test_in_production_a_host_that_resolves_to_a_private_address_is_refused_at_delivery(
+    app: Any, settings: WebhooksSettings, receivers: Callable[..., LocalReceiver]
+) -> None:
+    from services.webhooks.context import WebhooksContext
+
+    me = uuid.uuid4()
+    receiver = receivers()
+    endpoint = await endpoint_for(app, me, receiver.url, ["webhook.test"])  # accepted in local mode
+    async with employer(app, me) as client:
+        sent = (await client.post(f"/v1/endpoints/{endpoint['id']}/test")).json()
+    production = WebhooksSettings(
+        **{**settings.model_dump(), "environment": "production", "auth_issuer": "thamm", "auth_audience": "thamm"}
+    )
+    ctx = WebhooksContext.build(app.state.sessions, production)
+    async with running(Dispatcher(ctx)):
+
+        async def attempted() -> bool:
+            async with employer(app, me) as client:
+                return bool((await client.get(f"/v1/deliveries/{sent['id']}")).json()["attempt_log"])
+
+        await until(attempted, what="the refused attempt")
+    async with employer(app, me) as client:
+        attempt = (await client.get(f"/v1/deliveries/{sent['id']}")).json()["attempt_log"][0]
+    assert attempt["status_code"] is None and attempt["error"].startswith("refused: 127.0.0.1")
+    assert receiver.received == []  # nothing was sent to the private address

@@ -91,6 +91,9 @@ def test_employer_and_cohort_events_are_keyed_by_them_and_the_rest_by_candidate(
         "thamm.matching.employer_registered.v1",
         "thamm.matching.position_published.v1",
         "thamm.matching.position_closed.v1",
+        "thamm.matching.api_key_created.v1",
+        "thamm.matching.api_key_revoked.v1",
+        "thamm.webhooks.endpoint_disabled.v1",
     }
     cohort_keyed = {c.TYPE for c in ALL_EVENTS if c.KEY_FIELD == "cohort_id"}
     assert cohort_keyed == {"thamm.training.cohort_status_changed.v1"}

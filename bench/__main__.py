@@ -10,10 +10,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import applications, backbone, journey, matching
+from bench import applications, backbone, journey, matching, webhooks
 from bench.stack import BENCH_SETTINGS, bench_infra
 
-SUITES = ("backbone", "applications", "journey", "matching")
+SUITES = ("backbone", "applications", "journey", "matching", "webhooks")
 
 
 RESULTS = BENCH_SETTINGS.run_dir.parent / "bench-results.json"
@@ -115,6 +115,18 @@ async def main(selected: list[str], events: int) -> int:
             print(f"top 20 candidates for one position              {top:7.1f} ms")
             print(f"  plain SQL top-k of profiles (baseline)        {m.position_sql_topk_ms:7.1f} ms")
             print(f"  ratio SQL / ranking                           {m.position_sql_topk_ms / top:7.3f}")
+            print()
+        if "webhooks" in selected:
+            w = await webhooks.run(BENCH_SETTINGS)
+            _record(results, "webhooks", w)
+            print(f"== webhooks: {w.deliveries:,} deliveries to {w.endpoints} endpoints on a local receiver ==")
+            print(f"signed deliveries (sign, POST, record)   {w.signed_per_s:8.0f} /s")
+            print(f"raw httpx POST loop, same concurrency    {w.raw_post_per_s:8.0f} /s   (baseline)")
+            print(f"  ratio signed / raw                     {w.signed_per_s / w.raw_post_per_s:8.3f}")
+            print(
+                f"event published -> receiver, open loop at {w.latency_rate_eps:.0f} ev/s:"
+                f" p50 {w.latency_p50_ms:.1f} ms, p99 {w.latency_p99_ms:.1f} ms"
+            )
             print()
     results["duration_s"] = round(time.monotonic() - started, 1)
     if RESULTS.exists():  # the run before, kept beside it for comparison

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import httpx
 import sqlalchemy as sa
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -57,75 +56,127 @@ class Outcome:
 
 
 class Dispatcher:
-    """Runs until stop(): claims what is due and delivers it, at most one delivery per endpoint at a time."""
+    """Runs until stop(): claims what is due and delivers it, one endpoint's deliveries in order by one worker.
+
+    A worker takes a few of its endpoint's oldest due deliveries at a time (as many as fit in the lease even
+    if each one times out), and the attempts are recorded in small batches, one transaction each."""
 
     def __init__(self, ctx: WebhooksContext, client: httpx.AsyncClient | None = None) -> None:
         self.ctx, self.settings = ctx, ctx.settings
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()  # a worker finished: its endpoint may have more due
         self._busy: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._client = client
+        self._outcomes: asyncio.Queue[tuple[uuid.UUID, Outcome]] = asyncio.Queue()
+        per_attempt = self.settings.connect_timeout_s + self.settings.read_timeout_s
+        self.per_endpoint = max(1, min(10, int(self.settings.lease_s // per_attempt)))
+        self._gauge_at = 0.0
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     async def run(self) -> None:
         timeout = httpx.Timeout(self.settings.read_timeout_s, connect=self.settings.connect_timeout_s)
         limits = httpx.Limits(max_connections=self.settings.max_in_flight)
         client = self._client or httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+        recorder = asyncio.create_task(self._record_batches())
         try:
             while not self._stop.is_set():
                 free = self.settings.max_in_flight - len(self._busy)
-                for claimed in await self.claim(free) if free > 0 else []:
-                    task = asyncio.create_task(self._deliver(client, claimed))
-                    self._busy[claimed.delivery.endpoint_id] = task
-                    task.add_done_callback(self._done(claimed.delivery.endpoint_id))
+                for batch in await self.claim(free) if free > 0 else []:
+                    endpoint_id = batch[0].delivery.endpoint_id
+                    task = asyncio.create_task(self._work(client, batch))
+                    self._busy[endpoint_id] = task
+                    task.add_done_callback(self._done(endpoint_id))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.settings.poll_interval_s)
+                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval_s)
+                self._wake.clear()
             await asyncio.gather(*self._busy.values(), return_exceptions=True)
         finally:
+            await self._outcomes.put((uuid.UUID(int=0), Outcome(None, None, None, 0.0)))  # flush and end
+            await recorder
             if self._client is None:
                 await client.aclose()
 
     def _done(self, endpoint_id: uuid.UUID) -> Callable[[asyncio.Task[None]], None]:
         def free(_: asyncio.Task[None]) -> None:
             self._busy.pop(endpoint_id, None)
+            self._wake.set()
 
         return free
 
-    async def claim(self, limit: int) -> list[Claimed]:
-        """Up to `limit` due deliveries, the oldest of each endpoint not already in flight, leased."""
+    async def _work(self, client: httpx.AsyncClient, batch: list[Claimed]) -> None:
+        for claimed in batch:
+            try:
+                await self._outcomes.put((claimed.delivery.id, await self.send(client, claimed)))
+            except Exception:  # the lease expires and the delivery is tried again
+                log.exception("delivery %s could not be completed", claimed.delivery.id)
+
+    async def _record_batches(self) -> None:
+        """Record outcomes as they come, up to 200 per transaction; the zero id ends the loop after a flush."""
+        ending = False
+        while not ending:
+            items = [await self._outcomes.get()]
+            while not self._outcomes.empty() and len(items) < 200:
+                items.append(self._outcomes.get_nowait())
+            ending = any(i.int == 0 for i, _ in items)
+            batch = [(i, o) for i, o in items if i.int != 0]
+            try:
+                if batch:
+                    await self.record_many(batch)
+            except Exception:  # the leases expire and these deliveries are tried again
+                log.exception("recording %d attempts failed", len(batch))
+
+    async def claim(self, limit: int) -> list[list[Claimed]]:
+        """For up to `limit` endpoints not in flight, their oldest due deliveries (a few each), leased."""
         now = datetime.now(UTC)
+        rank = sa.func.row_number().over(
+            partition_by=col(DeliveryRecord.endpoint_id),
+            order_by=(col(DeliveryRecord.occurred_at), col(DeliveryRecord.id)),
+        )
         due = (
-            select(DeliveryRecord.id)
+            select(DeliveryRecord.id, DeliveryRecord.endpoint_id, rank.label("rank"))
             .join(EndpointRecord, col(EndpointRecord.id) == col(DeliveryRecord.endpoint_id))
             .where(col(DeliveryRecord.status) == DeliveryStatus.PENDING)
             .where(col(DeliveryRecord.next_attempt_at) <= now)
             .where(sa.or_(col(DeliveryRecord.leased_until).is_(None), col(DeliveryRecord.leased_until) < now))
             .where(col(EndpointRecord.status) == EndpointStatus.ENABLED)
             .where(col(DeliveryRecord.endpoint_id).not_in(list(self._busy)))
-            .ext(distinct_on(col(DeliveryRecord.endpoint_id)))
-            .order_by(col(DeliveryRecord.endpoint_id), col(DeliveryRecord.occurred_at), col(DeliveryRecord.id))
-            .limit(limit)
+            .subquery()
+        )
+        chosen = (
+            select(due.c.id)
+            .where(due.c.rank <= self.per_endpoint)
+            .order_by(due.c.endpoint_id, due.c.rank)
+            .limit(limit * self.per_endpoint)
         )
         async with self.ctx.sessions() as session, session.begin():
-            ids = list((await session.exec(due)).all())
+            ids = list((await session.exec(chosen)).all())
+            await self._refresh_gauge(session)
             if not ids:
-                QUEUE.set(await _pending(session))
                 return []
             rows = await session.exec(
                 select(DeliveryRecord, EndpointRecord)
                 .join(EndpointRecord, col(EndpointRecord.id) == col(DeliveryRecord.endpoint_id))
                 .where(col(DeliveryRecord.id).in_(ids))
                 .where(col(DeliveryRecord.status) == DeliveryStatus.PENDING)
+                .order_by(col(DeliveryRecord.endpoint_id), col(DeliveryRecord.occurred_at), col(DeliveryRecord.id))
                 .with_for_update(of=DeliveryRecord, skip_locked=True)
             )
-            claimed = []
+            batches: dict[uuid.UUID, list[Claimed]] = {}
             for delivery, endpoint in rows.all():
                 delivery.leased_until = now + timedelta(seconds=self.settings.lease_s)
                 session.add(delivery)
-                claimed.append(Claimed(delivery, endpoint.url, self._secrets(endpoint, now)))
+                batches.setdefault(endpoint.id, []).append(
+                    Claimed(delivery, endpoint.url, self._secrets(endpoint, now))
+                )
+        return list(batches.values())[:limit]
+
+    async def _refresh_gauge(self, session: AsyncSession) -> None:
+        if time.monotonic() - self._gauge_at > 2:
             QUEUE.set(await _pending(session))
-        return claimed
+            self._gauge_at = time.monotonic()
 
     def _secrets(self, endpoint: EndpointRecord, now: datetime) -> tuple[str, ...]:
         current = self.ctx.unseal(endpoint.id, endpoint.secret_enc)
@@ -133,13 +184,6 @@ class Dispatcher:
         if endpoint.previous_secret_enc and until and until > now:
             return current, self.ctx.unseal(endpoint.id, endpoint.previous_secret_enc)
         return (current,)
-
-    async def _deliver(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
-        try:
-            outcome = await self.send(client, claimed)
-            await self.record(claimed.delivery.id, outcome)
-        except Exception:  # the lease expires and the delivery is tried again
-            log.exception("delivery %s could not be completed", claimed.delivery.id)
 
     async def send(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
         """One signed POST; the answer's status and the first bytes of its body, or the error."""
@@ -178,42 +222,44 @@ class Dispatcher:
         bad = domain.refused_addresses(str(info[4][0]) for info in infos)
         return f"refused: {parts.hostname} resolves to a non-public address" if bad else None
 
-    async def record(self, delivery_id: uuid.UUID, outcome: Outcome) -> None:
-        """The attempt, the delivery's new state and the endpoint's health, in one transaction."""
+    async def record_many(self, outcomes: list[tuple[uuid.UUID, Outcome]]) -> None:
+        """The attempts, each delivery's new state and its endpoint's health, in one transaction."""
         now = datetime.now(UTC)
         async with self.ctx.sessions() as session, session.begin():
-            delivery = await session.get(DeliveryRecord, delivery_id, with_for_update=True)
-            endpoint = (
-                await session.get(EndpointRecord, delivery.endpoint_id, with_for_update=True) if delivery else None
-            )
-            if delivery is None or endpoint is None:
-                return
-            session.add(
-                AttemptRecord(
-                    delivery_id=delivery.id,
-                    attempted_at=now,
-                    status_code=outcome.status_code,
-                    error=outcome.error,
-                    duration_ms=outcome.duration_ms,
-                    response_excerpt=outcome.excerpt,
+            for delivery_id, outcome in outcomes:
+                delivery = await session.get(DeliveryRecord, delivery_id, with_for_update=True)
+                endpoint = (
+                    await session.get(EndpointRecord, delivery.endpoint_id, with_for_update=True) if delivery else None
                 )
+                if delivery is None or endpoint is None:
+                    continue
+                await self._apply(session, delivery, endpoint, outcome, now)
+
+    async def _apply(
+        self, session: AsyncSession, delivery: DeliveryRecord, endpoint: EndpointRecord, outcome: Outcome, now: datetime
+    ) -> None:
+        session.add(
+            AttemptRecord(
+                delivery_id=delivery.id,
+                attempted_at=now,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+                response_excerpt=outcome.excerpt,
             )
-            delivery.attempts += 1
-            delivery.leased_until, delivery.last_status_code, delivery.last_error = (
-                None,
-                outcome.status_code,
-                outcome.error,
-            )
-            code = outcome.status_code
-            if code is not None and 200 <= code < 300:
-                delivery.status, delivery.delivered_at, delivery.manual = DeliveryStatus.DELIVERED, now, False
-                endpoint.failing_since = None
-                ATTEMPTS.labels(str(endpoint.id), "delivered").inc()
-                LATENCY.observe(max(0.0, (now - delivery.occurred_at).total_seconds()))
-            else:
-                ATTEMPTS.labels(str(endpoint.id), "failed" if code is None or code != 410 else "gone").inc()
-                await self._failed(session, delivery, endpoint, code, now)
-            session.add_all([delivery, endpoint])
+        )
+        delivery.attempts += 1
+        delivery.leased_until, delivery.last_status_code, delivery.last_error = None, outcome.status_code, outcome.error
+        code = outcome.status_code
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.delivered_at, delivery.manual = DeliveryStatus.DELIVERED, now, False
+            endpoint.failing_since = None
+            ATTEMPTS.labels(str(endpoint.id), "delivered").inc()
+            LATENCY.observe(max(0.0, (now - delivery.occurred_at).total_seconds()))
+        else:
+            ATTEMPTS.labels(str(endpoint.id), "failed" if code is None or code != 410 else "gone").inc()
+            await self._failed(session, delivery, endpoint, code, now)
+        session.add_all([delivery, endpoint])
 
     async def _failed(
         self, session: AsyncSession, delivery: DeliveryRecord, endpoint: EndpointRecord, code: int | None, now: datetime

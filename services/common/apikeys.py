@@ -53,3 +53,9 @@ def employer_scope(actor: Principal | None) -> uuid.UUID | None:
         return uuid.UUID(str(actor.employer_id))
     except ValueError:
         return uuid.UUID(int=0)  # an employer token without a usable employer id reaches nothing
+
+
+def reachable(actor: Principal | None, owner: uuid.UUID | None) -> bool:
+    """Whether a record owned by employer `owner` (None: no such record) is visible to the caller."""
+    scope = employer_scope(actor)
+    return owner is not None and (scope is None or owner == scope)

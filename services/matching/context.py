@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.base import Event
 from contracts.envelope import source_of
 from contracts.errors import NotFound
-from services.common.apikeys import employer_scope, key_principal, parse_api_key
+from services.common.apikeys import key_principal, parse_api_key, reachable
 from services.common.auth import Principal
 from services.common.db import SessionFactory
 from services.common.idempotency import concerns
@@ -82,8 +82,7 @@ async def load_employer(
     session: AsyncSession, employer_id: uuid.UUID, actor: Principal | None, *, lock: bool = False
 ) -> EmployerRecord:
     employer = await _get(session, EmployerRecord, employer_id, lock)
-    scope = employer_scope(actor)
-    if employer is None or (scope is not None and employer.id != scope):
+    if employer is None or not reachable(actor, employer.id):
         raise not_found("employer", employer_id)
     return employer
 
@@ -92,8 +91,7 @@ async def load_position(
     session: AsyncSession, position_id: uuid.UUID, actor: Principal | None, *, lock: bool = False
 ) -> PositionRecord:
     position = await _get(session, PositionRecord, position_id, lock)
-    scope = employer_scope(actor)
-    if position is None or (scope is not None and position.employer_id != scope):
+    if position is None or not reachable(actor, position.employer_id):
         raise not_found("position", position_id)
     return position
 
@@ -102,11 +100,16 @@ async def load_shortlist(
     session: AsyncSession, shortlist_id: uuid.UUID, actor: Principal | None, *, lock: bool = False
 ) -> ShortlistRecord:
     entry = await _get(session, ShortlistRecord, shortlist_id, lock)
-    scope = employer_scope(actor)
-    if entry is None or (scope is not None and entry.employer_id != scope):
+    if entry is None or not reachable(actor, entry.employer_id):
         raise not_found("shortlist entry", shortlist_id)
     concerns(entry.candidate_id)
     return entry
+
+
+def entry_ids(entry: ShortlistRecord) -> dict[str, object]:
+    """The ids every candidate event of matching carries, from the shortlist entry it is about."""
+    return {"candidate_id": entry.candidate_id, "employer_id": entry.employer_id,
+            "position_id": entry.position_id, "shortlist_id": entry.id}  # fmt: skip
 
 
 async def load_interview(

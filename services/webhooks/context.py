@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.base import Event
 from contracts.envelope import source_of
-from services.common.apikeys import employer_scope, key_principal, parse_api_key
+from services.common.apikeys import key_principal, parse_api_key, reachable
 from services.common.auth import Principal
 from services.common.crypto import decode_key, decrypt_field, encrypt_field
 from services.common.db import SessionFactory
@@ -63,8 +63,7 @@ async def load_endpoint(
     session: AsyncSession, endpoint_id: uuid.UUID, actor: Principal | None, *, lock: bool = False
 ) -> EndpointRecord:
     endpoint = await session.get(EndpointRecord, endpoint_id, with_for_update=lock)
-    scope = employer_scope(actor)
-    if endpoint is None or (scope is not None and endpoint.employer_id != scope):
+    if endpoint is None or not reachable(actor, endpoint.employer_id):
         raise not_found("endpoint", endpoint_id)
     return endpoint
 
@@ -73,7 +72,6 @@ async def load_delivery(
     session: AsyncSession, delivery_id: uuid.UUID, actor: Principal | None, *, lock: bool = False
 ) -> DeliveryRecord:
     delivery = await session.get(DeliveryRecord, delivery_id, with_for_update=lock)
-    scope = employer_scope(actor)
-    if delivery is None or (scope is not None and delivery.employer_id != scope):
+    if delivery is None or not reachable(actor, delivery.employer_id):
         raise not_found("delivery", delivery_id)
     return delivery

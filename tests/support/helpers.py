@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from deploy.local.settings import StackSettings
 from services.applications.config import ApplicationsSettings
 from services.common.auth import dev_token, ensure_dev_keys, ensure_service_keys
 from services.common.crypto import new_key_b64
+from services.common.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "applications" / "migrations"
 
@@ -37,6 +38,31 @@ def applications_settings(stack: StackSettings, database: str, **overrides: Any)
         **overrides,
     }
     return ApplicationsSettings(**values)
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+async def migrated_service(
+    settings_class: type[S], stack: StackSettings, prefix: str, migrations: Path, **extra: Any
+) -> S:
+    """Settings of a service on a new database of the test stack (runtime role; owner for migrations), migrated."""
+    import uuid
+
+    from services.common.migrations import upgrade_to_head
+
+    owner, app = await stack.provision_database(f"{prefix}_{uuid.uuid4().hex[:8]}")
+    settings = settings_class(
+        database_url=app,
+        migration_database_url=owner,
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        auth_public_key_file=ensure_dev_keys()[1],
+        auth_service_public_key_file=ensure_service_keys()[1],
+        relay_poll_interval_s=0.2,
+        **extra,
+    )
+    await upgrade_to_head(settings, migrations)
+    return settings
 
 
 def token(role: str = "case_officer", subject: str = "officer-1", **kw: Any) -> str:

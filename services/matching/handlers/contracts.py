@@ -20,7 +20,7 @@ from services.matching.commands import (
     RegisterContract,
     SignContract,
 )
-from services.matching.context import MatchingContext, load_contract, load_offer, load_position, publish
+from services.matching.context import MatchingContext, entry_ids, load_contract, load_offer, load_position, publish
 from services.matching.domain import CheckStatus, ContractStatus, ContractTerms, OfferStatus, ShortlistStatus
 from services.matching.handlers.positions import take_place
 from services.matching.tables import ContractRecord, PositionRecord, ShortlistRecord
@@ -123,7 +123,7 @@ async def amend_contract(ctx: MatchingContext, actor: Principal, command: AmendC
         _evaluate(ctx, contract, position)
         if contract.acknowledged_version is not None:
             event = ContractAmended(
-                **_ids(entry),
+                **entry_ids(entry),
                 contract_id=contract.id,
                 version=contract.version,
                 contract_sha256=contract.sha256,
@@ -150,15 +150,6 @@ def _apply(contract: ContractRecord, command: AmendContract) -> list[str]:
             setattr(contract, name, value)
             changed.append(name)
     return changed
-
-
-def _ids(entry: ShortlistRecord) -> dict[str, object]:
-    return {
-        "candidate_id": entry.candidate_id,
-        "employer_id": entry.employer_id,
-        "position_id": entry.position_id,
-        "shortlist_id": entry.id,
-    }
 
 
 async def confirm_contract(ctx: MatchingContext, actor: Principal, command: ConfirmContract) -> ContractRecord:
@@ -198,7 +189,7 @@ async def acknowledge_contract(ctx: MatchingContext, actor: Principal, command: 
         contract.status = ContractStatus.ACKNOWLEDGED
         session.add(contract)
         event = ContractAcknowledged(
-            **_ids(entry),
+            **entry_ids(entry),
             contract_id=contract.id,
             version=contract.version,
             contract_sha256=contract.sha256,
@@ -234,7 +225,7 @@ async def sign_contract(ctx: MatchingContext, actor: Principal, command: SignCon
 def _signed(contract: ContractRecord, position: PositionRecord, entry: ShortlistRecord) -> ContractSigned:
     terms = terms_of(contract, position)
     return ContractSigned(
-        **_ids(entry),
+        **entry_ids(entry),
         contract_id=contract.id,
         version=contract.version,
         occupation_code=position.occupation_code,
@@ -263,7 +254,7 @@ async def register_contract(ctx: MatchingContext, actor: Principal, command: Reg
         contract.registrations = {**contract.registrations, command.registration: record}
         session.add(contract)
         event = ContractRegistered(
-            **_ids(entry),
+            **entry_ids(entry),
             contract_id=contract.id,
             registration=command.registration,
             registered_on=command.registered_on,

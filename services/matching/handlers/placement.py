@@ -20,20 +20,11 @@ from services.common.db import transaction
 from services.common.problems import invalid
 from services.matching import domain
 from services.matching.commands import AnswerOffer, MakeOffer, RecordInterviewOutcome, ScheduleInterview, WithdrawOffer
-from services.matching.context import MatchingContext, load_interview, load_offer, load_shortlist, publish
+from services.matching.context import MatchingContext, entry_ids, load_interview, load_offer, load_shortlist, publish
 from services.matching.domain import OfferStatus, ShortlistStatus
 from services.matching.tables import InterviewRecord, OfferRecord, ShortlistRecord
 
 LIVE = (ShortlistStatus.SHORTLISTED, ShortlistStatus.OFFERED)
-
-
-def _ids(entry: ShortlistRecord) -> dict[str, object]:
-    return {
-        "candidate_id": entry.candidate_id,
-        "employer_id": entry.employer_id,
-        "position_id": entry.position_id,
-        "shortlist_id": entry.id,
-    }
 
 
 def _live(entry: ShortlistRecord) -> None:
@@ -48,7 +39,7 @@ async def schedule_interview(ctx: MatchingContext, actor: Principal, command: Sc
         interview = InterviewRecord(shortlist_id=entry.id, scheduled_at=command.scheduled_at, mode=command.mode)
         session.add(interview)
         event = InterviewScheduled(
-            **_ids(entry),
+            **entry_ids(entry),
             interview_id=interview.id,
             scheduled_at=command.scheduled_at,
             mode=command.mode.value,
@@ -72,7 +63,7 @@ async def record_interview_outcome(
             )
         interview.outcome = command.outcome
         session.add(interview)
-        event = InterviewCompleted(**_ids(entry), interview_id=interview.id, outcome=command.outcome.value)
+        event = InterviewCompleted(**entry_ids(entry), interview_id=interview.id, outcome=command.outcome.value)
         await publish(session, event, "shortlist")
         audit.record(session, actor, "interview.outcome", "interview", interview.id, {"outcome": command.outcome.value})
     return interview
@@ -89,7 +80,7 @@ async def make_offer(ctx: MatchingContext, actor: Principal, command: MakeOffer)
         offer = OfferRecord(shortlist_id=entry.id, expires_on=command.expires_on, status=OfferStatus.OPEN)
         entry.status = ShortlistStatus.OFFERED
         session.add_all([offer, entry])
-        event = OfferMade(**_ids(entry), offer_id=offer.id, expires_on=command.expires_on)
+        event = OfferMade(**entry_ids(entry), offer_id=offer.id, expires_on=command.expires_on)
         await publish(session, event, "shortlist")
         audit.record(session, actor, "offer.make", "offer", offer.id, {"expires_on": str(command.expires_on)})
     return offer
@@ -117,9 +108,9 @@ async def answer_offer(ctx: MatchingContext, actor: Principal, command: AnswerOf
         entry.status = ShortlistStatus.ACCEPTED if wanted is OfferStatus.ACCEPTED else ShortlistStatus.DECLINED
         session.add_all([offer, entry])
         event: OfferAccepted | OfferDeclined = (
-            OfferAccepted(**_ids(entry), offer_id=offer.id)
+            OfferAccepted(**entry_ids(entry), offer_id=offer.id)
             if wanted is OfferStatus.ACCEPTED
-            else OfferDeclined(**_ids(entry), offer_id=offer.id, reason_code=command.reason_code or "OTHER")
+            else OfferDeclined(**entry_ids(entry), offer_id=offer.id, reason_code=command.reason_code or "OTHER")
         )
         await publish(session, event, "shortlist")
         audit.record(session, actor, f"offer.{command.answer}", "offer", offer.id, {"reason_code": command.reason_code})
@@ -137,7 +128,7 @@ async def withdraw_offer(ctx: MatchingContext, actor: Principal, command: Withdr
         offer.status, offer.reason_code, offer.decided_by = OfferStatus.WITHDRAWN, command.reason_code, actor.identity
         entry.status = ShortlistStatus.WITHDRAWN
         session.add_all([offer, entry])
-        event = OfferWithdrawn(**_ids(entry), offer_id=offer.id, reason_code=command.reason_code)
+        event = OfferWithdrawn(**entry_ids(entry), offer_id=offer.id, reason_code=command.reason_code)
         await publish(session, event, "shortlist")
         audit.record(session, actor, "offer.withdraw", "offer", offer.id, {"reason_code": command.reason_code})
     return offer

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,27 +9,15 @@ import pytest_asyncio
 
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
-from services.common.auth import ensure_dev_keys, ensure_service_keys
-from services.common.migrations import upgrade_to_head
 from services.training.__main__ import MIGRATIONS
 from services.training.app import create_app
 from services.training.config import TrainingSettings
+from tests.support.helpers import migrated_service
 
 
 @pytest_asyncio.fixture(scope="module")
 async def settings(infra: Stack, stack_settings: StackSettings) -> TrainingSettings:
-    database = f"training_{uuid.uuid4().hex[:8]}"
-    owner, app = await stack_settings.provision_database(database)
-    settings = TrainingSettings(
-        database_url=app,
-        migration_database_url=owner,
-        kafka_bootstrap_servers=stack_settings.kafka_bootstrap,
-        auth_public_key_file=ensure_dev_keys()[1],
-        auth_service_public_key_file=ensure_service_keys()[1],
-        relay_poll_interval_s=0.2,
-    )
-    await upgrade_to_head(settings, MIGRATIONS)
-    return settings
+    return await migrated_service(TrainingSettings, stack_settings, "training", MIGRATIONS)
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -16,24 +16,20 @@ import pytest_asyncio
 
 from deploy.local.settings import StackSettings
 from deploy.local.stack import Stack
-from services.common.auth import ensure_dev_keys, ensure_service_keys
 from services.common.crypto import new_key_b64
-from services.common.migrations import upgrade_to_head
 from services.webhooks.__main__ import MIGRATIONS
 from services.webhooks.app import create_app
 from services.webhooks.config import WebhooksSettings
+from tests.support.helpers import migrated_service
 
 
 @pytest_asyncio.fixture(scope="module")
 async def settings(infra: Stack, stack_settings: StackSettings) -> WebhooksSettings:
-    database = f"webhooks_{uuid.uuid4().hex[:8]}"
-    owner, app = await stack_settings.provision_database(database)
-    settings = WebhooksSettings(
-        database_url=app,
-        migration_database_url=owner,
-        kafka_bootstrap_servers=stack_settings.kafka_bootstrap,
-        auth_public_key_file=ensure_dev_keys()[1],
-        auth_service_public_key_file=ensure_service_keys()[1],
+    return await migrated_service(
+        WebhooksSettings,
+        stack_settings,
+        "webhooks",
+        MIGRATIONS,
         secret_key=new_key_b64(),
         retry_schedule_s=(0, 0.3, 0.3, 0.3),
         lease_s=2,
@@ -41,8 +37,6 @@ async def settings(infra: Stack, stack_settings: StackSettings) -> WebhooksSetti
         read_timeout_s=5,
         dispatcher_group=f"webhooks-test-{uuid.uuid4().hex[:6]}",
     )
-    await upgrade_to_head(settings, MIGRATIONS)
-    return settings
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -307,3 +307,37 @@ async def test_in_production_a_host_that_resolves_to_a_private_address_is_refuse
         attempt = (await client.get(f"/v1/deliveries/{sent['id']}")).json()["attempt_log"][0]
     assert attempt["status_code"] is None and attempt["error"].startswith("refused: 127.0.0.1")
     assert receiver.received == []  # nothing was sent to the private address
+
+
+async def test_an_endpoint_failing_for_longer_than_the_period_is_disabled_and_the_employer_told(
+    app: Any, settings: WebhooksSettings, receivers: Callable[..., LocalReceiver]
+) -> None:
+    from services.webhooks.context import WebhooksContext
+
+    me = uuid.uuid4()
+    receiver = receivers(lambda n: (503, 0.0))
+    endpoint = await endpoint_for(app, me, receiver.url, ["webhook.test"])
+    async with employer(app, me) as client:
+        await client.post(f"/v1/endpoints/{endpoint['id']}/test")
+    impatient = WebhooksSettings(
+        **{**settings.model_dump(), "disable_after_s": 0.5, "retry_schedule_s": (0, 0.4, 0.4, 0.4)}
+    )
+    async with running(Dispatcher(WebhooksContext.build(app.state.sessions, impatient))):
+
+        async def disabled() -> bool:
+            async with employer(app, me) as client:
+                return (await client.get(f"/v1/endpoints/{endpoint['id']}")).json()["status"] == "disabled"
+
+        await until(disabled, what="the endpoint to be disabled")
+    async with employer(app, me) as client:
+        state = (await client.get(f"/v1/endpoints/{endpoint['id']}")).json()
+    assert state["disabled_reason"] == "FAILING" and state["failing_since"] is not None
+    conn = await asyncpg.connect(settings.asyncpg_dsn)
+    try:
+        reasons = [
+            json.loads(r["payload"])["reason_code"]
+            for r in await conn.fetch("SELECT payload FROM outbox WHERE aggregate_id = $1", str(me))
+        ]
+    finally:
+        await conn.close()
+    assert reasons == ["FAILING"]

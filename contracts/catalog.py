@@ -31,6 +31,8 @@ RELEASED_TOPICS: dict[str, datetime] = {
     topics.APPLICATIONS: datetime(2026, 1, 1, tzinfo=UTC),
     topics.JOURNEY: datetime(2026, 1, 1, tzinfo=UTC),
     topics.TRAINING: datetime(2026, 11, 29, 20, 0, tzinfo=UTC),
+    topics.MATCHING: datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
+    topics.WEBHOOKS: datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
 }
 
 

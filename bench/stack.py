@@ -24,6 +24,8 @@ BENCH_SETTINGS = StackSettings(
     relay_metrics_port=29101,
     bridge_metrics_port=29102,
     dispatcher_metrics_port=29103,
+    profiles_metrics_port=29104,
+    disclosures_metrics_port=29105,
     postgres_durable=True,  # fsync and synchronous_commit on: figures as in production, not as in development
 )
 

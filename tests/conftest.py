@@ -35,6 +35,8 @@ def stack_settings() -> StackSettings:
         relay_metrics_port=19101,
         bridge_metrics_port=19102,
         dispatcher_metrics_port=19103,
+        profiles_metrics_port=19104,
+        disclosures_metrics_port=19105,
         stop_timeout_s=15,
     )
 

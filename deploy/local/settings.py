@@ -33,6 +33,8 @@ class StackSettings(BaseSettings):
     relay_metrics_port: int = Field(default=9101, description="/metrics of the applications relay")
     bridge_metrics_port: int = Field(default=9102, description="/metrics of the journey bridge")
     dispatcher_metrics_port: int = Field(default=9103, description="/metrics of the webhook dispatcher")
+    profiles_metrics_port: int = Field(default=9104, description="/metrics of the matching profiles consumer")
+    disclosures_metrics_port: int = Field(default=9105, description="/metrics of the applications consumer")
     postgres_durable: bool = Field(
         default=False, description="fsync and synchronous_commit on (benchmarks); off for fast local development"
     )

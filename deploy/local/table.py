@@ -41,12 +41,14 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
         PlatformProcess("applications-relay", s, args=("relay",), metrics_port=s.relay_metrics_port, **relay),
-        PlatformProcess("applications-consumer", s, args=("consume",), **relay),
+        PlatformProcess(
+            "applications-consumer", s, args=("consume",), metrics_port=s.disclosures_metrics_port, **relay
+        ),
         PlatformProcess("training-api", s, s.training_port, args=("api",), migrate=True, **training),
         PlatformProcess("training-relay", s, args=("relay",), **training),
         PlatformProcess("matching-api", s, s.matching_port, args=("api",), migrate=True, **matching),
         PlatformProcess("matching-relay", s, args=("relay",), **matching),
-        PlatformProcess("matching-consumer", s, args=("consume",), **matching),
+        PlatformProcess("matching-consumer", s, args=("consume",), metrics_port=s.profiles_metrics_port, **matching),
         PlatformProcess("webhooks-api", s, s.webhooks_port, args=("api",), migrate=True, **webhooks),
         PlatformProcess("webhooks-relay", s, args=("relay",), **{**webhooks, "secrets": ()}),
         PlatformProcess(

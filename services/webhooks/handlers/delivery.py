@@ -166,12 +166,14 @@ class Dispatcher:
             )
             batches: dict[uuid.UUID, list[Claimed]] = {}
             for delivery, endpoint in rows.all():
+                if endpoint.id not in batches and len(batches) == limit:
+                    continue  # no slot for another endpoint: its deliveries stay unleased for the next round
                 delivery.leased_until = now + timedelta(seconds=self.settings.lease_s)
                 session.add(delivery)
                 batches.setdefault(endpoint.id, []).append(
                     Claimed(delivery, endpoint.url, self._secrets(endpoint, now))
                 )
-        return list(batches.values())[:limit]
+        return list(batches.values())
 
     async def _refresh_gauge(self, session: AsyncSession) -> None:
         if time.monotonic() - self._gauge_at > 2:

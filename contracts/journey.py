@@ -120,6 +120,10 @@ class DeadlineEscalated(Event):
     stage: str = Field(description="Stage the journey was in.")
     due_at: datetime = Field(description="When the deadline falls or fell due (UTC).")
     level: str = Field(default="escalation", description="`reminder` before the due date, `escalation` after.")
+    reason_code: str | None = Field(
+        default=None,
+        description="For `REQUEST_REFUSED`: `<step>:<status>:<problem type>` of the service's refusal.",
+    )
 
 
 EVENTS: tuple[type[Event], ...] = (StageChanged, DeadlineEscalated)

@@ -56,8 +56,11 @@ class JourneyActivities:
         except httpx.TransportError as exc:  # service away: retried by Temporal's retry policy
             raise ApplicationError(f"{url} unreachable: {exc}", type="ServiceUnavailable") from exc
         if response.status_code in (400, 404, 409, 422):
+            problem = _problem_type(response)
             raise ApplicationError(
-                f"{url} refused the request: {response.status_code} {response.text[:500]}",
+                f"{url} refused the request: {response.status_code} {problem}",
+                response.status_code,
+                problem,
                 type="RequestRefused",
                 non_retryable=True,
             )
@@ -132,3 +135,13 @@ class JourneyActivities:
             self.create_follow_up_task,
             self.publish_journey_event,
         ]
+
+
+def _problem_type(response: httpx.Response) -> str:
+    """The RFC 9457 `type` of a refusal (never its detail, which may name things Temporal should not store)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "about:blank"
+    value = body.get("type") if isinstance(body, dict) else None
+    return str(value)[:200] if value else "about:blank"

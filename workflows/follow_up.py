@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Coroutine
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -20,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.journey import DeadlineEscalated, DeadlineView, JourneyFact, JourneyParameters, JourneyStage
     from workflows import deadlines as dl
     from workflows.activities import JourneyActivities
-    from workflows.steps import call, publish, step_key
+    from workflows.steps import Refused, call, publish, step_key
 
 
 class FollowUpInput(BaseModel):
@@ -58,6 +60,7 @@ class FollowUpWorkflow:
         self._input = follow
         self._pending: deque[JourneyFact] = deque()
         self._seen = set(follow.seen)
+        self._seen_order = list(follow.seen)  # oldest first: the newest are carried across continue-as-new
         self._employer = follow.employer_id
         self._searching = follow.searching
         self._deadlines = dl.Deadlines(decision_window=timedelta(days=p.decision_window_days))
@@ -69,6 +72,7 @@ class FollowUpWorkflow:
     def fact(self, fact: JourneyFact) -> None:
         if fact.event_id not in self._seen:
             self._seen.add(fact.event_id)
+            self._seen_order.append(fact.event_id)
             self._pending.append(fact)
 
     @workflow.query
@@ -81,7 +85,7 @@ class FollowUpWorkflow:
         started = follow.started_at or now
         next_checkin = follow.next_checkin_at or now + timedelta(days=p.checkin_interval_days)
         if follow.run == 1:
-            await self._arrival_tasks(follow, now)
+            await self._guarded(self._arrival_tasks(follow, now))
         year_end = now + timedelta(days=365)
         while self._outcome is None:
             wake = min(t for t in (self._deadlines.next_fire_at(), next_checkin, year_end) if t is not None)
@@ -90,11 +94,11 @@ class FollowUpWorkflow:
                     lambda: bool(self._pending), timeout=max(wake - workflow.now(), timedelta(seconds=1))
                 )
             while self._pending and self._outcome is None:
-                await self._apply(self._pending.popleft())
+                await self._guarded(self._apply(self._pending.popleft()))
             now = workflow.now()
             await self._fire(now)
             if self._outcome is None and now >= next_checkin:
-                await self._task("checkin", now.date() + timedelta(days=7), f"checkin-{now.date()}")
+                await self._guarded(self._task("checkin", now.date() + timedelta(days=7), f"checkin-{now.date()}"))
                 next_checkin = now + timedelta(days=p.checkin_interval_days)
             if self._outcome is None and now - started >= timedelta(days=p.training_days + 365):
                 self._outcome = FollowUpOutcome(
@@ -111,11 +115,31 @@ class FollowUpWorkflow:
                             "next_checkin_at": next_checkin,
                             "searching": self._searching,
                             "employer_id": self._employer,
-                            "seen": sorted(self._seen)[-200:],
+                            "seen": self._seen_order[-200:],
                         }
                     )
                 )
         return self._outcome
+
+    async def _guarded(self, step: Coroutine[Any, Any, None]) -> None:
+        """Run a step; a service's refusal escalates to a case officer (`REQUEST_REFUSED`) and the run goes on."""
+        try:
+            await step
+        except Refused as refusal:
+            workflow.logger.warning("escalated: %s", refusal)
+            self._seq += 1
+            await publish(
+                DeadlineEscalated(
+                    candidate_id=self._input.candidate_id,
+                    workflow_id=workflow.info().workflow_id,
+                    deadline="REQUEST_REFUSED",
+                    stage=JourneyStage.IN_TRAINING.value,
+                    due_at=workflow.now(),
+                    level="escalation",
+                    reason_code=refusal.reason_code,
+                ),
+                self._seq,
+            )
 
     async def _arrival_tasks(self, follow: FollowUpInput, now: datetime) -> None:
         p = follow.parameters

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpInput, FollowUpOutcome, FollowUpWorkflow, follow_up_workflow_id
     from workflows.journey_actions import Command, OfficerActions
-    from workflows.steps import call, publish, step_key
+    from workflows.steps import Refused, call, publish, step_key
     from workflows.visa import VisaInput, VisaOutcome, VisaProcessWorkflow, visa_workflow_id
 
 S = JourneyStage
@@ -203,22 +203,41 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         )
         await self._enter(S.SUBMITTED, "application_submitted")
         while self._stage not in TERMINAL_STAGES or self._commands:
-            if self._pending:  # facts received before an action are applied before it
-                await self._apply(self._pending.popleft())
-                continue
-            if self._commands:
-                await self._commands.popleft()()
-                continue
-            if self._visa is not None:
-                await self._on_visa_outcome(self._visa)
-                continue
-            if self._follow_up is not None:
-                outcome, self._follow_up = self._follow_up, None
-                await self._enter(outcome.outcome, f"follow_up:{outcome.reason}")
-                continue
-            await self._wait()
+            try:
+                await self._step()
+            except Refused as refusal:  # a service said no: a case officer decides, the journey goes on
+                await self._escalate_refusal(refusal)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return JourneyResult(candidate_id=journey.candidate_id, outcome=self._stage, history=self._history)
+
+    async def _step(self) -> None:
+        """One turn of the main loop: a fact, an officer's action, a child's outcome, or waiting."""
+        if self._pending:  # facts received before an action are applied before it
+            await self._apply(self._pending.popleft())
+        elif self._commands:
+            await self._commands.popleft()()
+        elif self._visa is not None:
+            await self._on_visa_outcome(self._visa)
+        elif self._follow_up is not None:
+            outcome, self._follow_up = self._follow_up, None
+            await self._enter(outcome.outcome, f"follow_up:{outcome.reason}")
+        else:
+            await self._wait()
+
+    async def _escalate_refusal(self, refusal: Refused) -> None:
+        """Tell case officers (`deadline_escalated`, deadline `REQUEST_REFUSED`) what a service refused."""
+        workflow.logger.warning("escalated: %s", refusal)
+        await self._publish(
+            DeadlineEscalated(
+                candidate_id=self._input.candidate_id,
+                workflow_id=workflow.info().workflow_id,
+                deadline="REQUEST_REFUSED",
+                stage=self._stage.value,
+                due_at=workflow.now(),
+                level="escalation",
+                reason_code=refusal.reason_code,
+            )
+        )
 
     async def _wait(self) -> None:
         fire_at = None if self._on_hold_since is not None else self._deadlines.next_fire_at()
@@ -516,14 +535,16 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             return
         if not workflow.patched(CANCEL_ENROLMENT_PATCH):  # journeys recorded before this compensation existed
             return
-        await call(
-            JourneyActivities.cancel_enrolment,
-            api.CancelEnrolmentRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"cancel-enrolment-{enrolment}"),
-                enrolment_id=enrolment,
-                reason_code=reason,
-            ),
+        await self._compensating(
+            call(
+                JourneyActivities.cancel_enrolment,
+                api.CancelEnrolmentRequest(
+                    candidate_id=self._input.candidate_id,
+                    idempotency_key=step_key(f"cancel-enrolment-{enrolment}"),
+                    enrolment_id=enrolment,
+                    reason_code=reason,
+                ),
+            )
         )
         self._ids["enrolment_id"] = None
 
@@ -532,17 +553,27 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         position, employer = self._ids["position_id"], self._ids["employer_id"]
         if not position or not employer or self._stage in (S.ARRIVED, S.IN_TRAINING):
             return
-        await call(
-            JourneyActivities.release_position,
-            api.ReleasePositionRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"release-{position}"),
-                position_id=position,
-                employer_id=employer,
-                reason_code=reason.upper().replace("-", "_")[:40],
-            ),
+        await self._compensating(
+            call(
+                JourneyActivities.release_position,
+                api.ReleasePositionRequest(
+                    candidate_id=self._input.candidate_id,
+                    idempotency_key=step_key(f"release-{position}"),
+                    position_id=position,
+                    employer_id=employer,
+                    reason_code=reason.upper().replace("-", "_")[:40],
+                ),
+            )
         )
         self._ids["position_id"] = None
+
+    async def _compensating(self, step: Any) -> None:
+        """A compensation a service refuses is escalated; what the journey was doing goes on (a withdrawal
+        still ends it): undoing is best effort, and a case officer sees what was not undone."""
+        try:
+            await step
+        except Refused as refusal:
+            await self._escalate_refusal(refusal)
 
     # --- deadlines ---------------------------------------------------------------------------------
 

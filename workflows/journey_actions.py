@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.journey import (
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawJourney,
     )
     from workflows import deadlines as dl
+    from workflows.steps import Refused
 
 S = JourneyStage
 Command = Callable[[], Awaitable[Any]]
@@ -67,15 +69,21 @@ class OfficerActions:
             raise ValueError(f"the journey has ended ({self._stage.value})")
 
     async def _run_in_main_loop(self, step: Command) -> None:
-        """Let the main loop run an action's steps (activities in order with the facts), then return."""
-        done: list[bool] = []
+        """Let the main loop run an action's steps (activities in order with the facts), then return; a
+        service's refusal fails the update with its reason, for the officer who asked."""
+        done: list[Refused | None] = []
 
         async def run() -> None:
-            await step()
-            done.append(True)
+            try:
+                await step()
+                done.append(None)
+            except Refused as refusal:
+                done.append(refusal)
 
         self._commands.append(run)
         await workflow.wait_condition(lambda: bool(done))
+        if done[0] is not None:
+            raise ApplicationError(str(done[0]), done[0].reason_code, type="RequestRefused")
 
     @workflow.update
     async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:

@@ -8,6 +8,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.activities import JourneyEventRequest
@@ -24,16 +25,42 @@ SERVICE_RETRY = RetryPolicy(
 )
 
 
+#: `workflow.patched` id: a service's refusal (4xx) escalates to a case officer instead of failing the journey.
+REFUSAL_PATCH = "refused-request-escalates"
+
+
+class Refused(Exception):
+    """A service refused a step (400, 404, 409 or 422): a case officer decides what happens next."""
+
+    def __init__(self, activity: str, status: int | None, problem: str) -> None:
+        super().__init__(f"{activity} refused: {status} {problem}")
+        self.activity, self.status, self.problem = activity, status, problem
+
+    @property
+    def reason_code(self) -> str:
+        """`<activity>:<status>:<problem slug>`, e.g. `release_position:404:not-found`."""
+        return f"{self.activity}:{self.status}:{self.problem.rsplit('/', 1)[-1]}"[:120]
+
+
 def step_key(step: str) -> str:
     """`<workflow id>:<step>`: the Idempotency-Key of one step (stable across activity retries and replays)."""
     return f"{workflow.info().workflow_id}:{step}"
 
 
 async def call(method: Any, request: Any) -> Any:
-    """Run one JourneyActivities method with the standard timeouts and retries."""
-    return await workflow.execute_activity_method(
-        method, request, start_to_close_timeout=timedelta(seconds=30), retry_policy=SERVICE_RETRY
-    )
+    """Run one JourneyActivities method with the standard timeouts and retries; a refusal raises Refused."""
+    try:
+        return await workflow.execute_activity_method(
+            method, request, start_to_close_timeout=timedelta(seconds=30), retry_policy=SERVICE_RETRY
+        )
+    except ActivityError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "RequestRefused" and workflow.patched(REFUSAL_PATCH):
+            details = list(cause.details or ())
+            status = int(details[0]) if details and isinstance(details[0], int) else None
+            problem = str(details[1]) if len(details) > 1 else "about:blank"
+            raise Refused(method.__name__, status, problem) from err
+        raise
 
 
 async def publish(event: Event, seq: int) -> None:

@@ -124,3 +124,52 @@ async def test_a_withdrawal_after_matching_started_leaves_the_finished_course_al
     await journey.send("applications.application_withdrawn", reason_code="PERSONAL")
     assert (await journey.handle.result()).outcome == S.WITHDRAWN
     assert "cancel_enrolment" not in journey.services.names()
+
+
+PROBLEM = "https://thamm.example/problems/illegal-transition"
+
+
+async def test_a_refused_step_escalates_and_the_journey_goes_on(journey: Journey) -> None:
+    import uuid
+
+    journey.services.refuse["request_matching"] = (409, PROBLEM)
+    await to_matching(journey)
+    await journey.env.sleep(timedelta(hours=1))
+    assert await journey.stage() == S.MATCHING  # not failed: a case officer decides
+    assert journey.services.refusals() == ["request_matching:409:illegal-transition"]
+    view = await journey.handle.execute_update(
+        W.reroute, RerouteJourney(target=S.MATCHING, reason_code=R.OTHER, officer="alice")
+    )
+    assert view.matching_round == 2 and journey.services.names().count("request_matching") == 2
+    await journey.send(
+        "matching.contract_signed", employer_id=uuid.uuid4(), position_id=uuid.uuid4(), contract_id=uuid.uuid4(),
+        occupation_code="29302",
+    )  # fmt: skip
+    await journey.env.sleep(timedelta(hours=1))
+    assert await journey.stage() == S.CONTRACT_SIGNED
+
+
+async def test_a_refused_compensation_is_escalated_and_the_withdrawal_still_ends_the_journey(journey: Journey) -> None:
+    import uuid
+
+    await to_matching(journey)
+    await journey.send("matching.offer_accepted", employer_id=uuid.uuid4(), position_id=uuid.uuid4())
+    journey.services.refuse["release_position"] = (404, "https://thamm.example/problems/not-found")
+    await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code=R.NO_CONTACT, officer="alice"))
+    assert (await journey.handle.result()).outcome == S.WITHDRAWN
+    assert journey.services.refusals() == ["release_position:404:not-found"]
+
+
+async def test_a_refused_step_of_an_officers_action_fails_that_action_only(journey: Journey) -> None:
+    await to_matching(journey)
+    journey.services.refuse["enrol_in_cohort"] = (422, "https://thamm.example/problems/validation-error")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await journey.handle.execute_update(
+            W.reroute, RerouteJourney(target=S.LANGUAGE_TRAINING, reason_code=R.OTHER, officer="alice")
+        )
+    cause = refused.value.cause
+    assert "enrol_in_cohort refused: 422" in str(cause) and cause.details == ("enrol_in_cohort:422:validation-error",)  # type: ignore[union-attr]
+    assert await journey.stage() == S.LANGUAGE_TRAINING  # the steps before the refusal stand
+    await journey.send("training.exam_passed", level="B1")
+    await journey.env.sleep(timedelta(hours=1))
+    assert await journey.stage() == S.MATCHING

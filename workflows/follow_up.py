@@ -31,6 +31,8 @@ class FollowUpInput(BaseModel):
     arrived_on: date
     visa_valid_until: date | None = None
     parameters: JourneyParameters = Field(default_factory=JourneyParameters)
+    occupation_codes: list[str] = Field(default_factory=list, description="What re-matching asks for.")
+    matching_round: int = Field(default=1, ge=1, description="The journey's last matching round.")
     # carried across continue-as-new
     run: int = 1
     started_at: datetime | None = None
@@ -116,6 +118,7 @@ class FollowUpWorkflow:
                             "searching": self._searching,
                             "employer_id": self._employer,
                             "seen": self._seen_order[-200:],
+                            "matching_round": self._input.matching_round,
                         }
                     )
                 )
@@ -190,6 +193,7 @@ class FollowUpWorkflow:
                 )
                 return
             self._searching = True
+            self._input = self._input.model_copy(update={"matching_round": self._input.matching_round + 1})
             self._deadlines.close(dl.PROBATION_END)
             self._deadlines.open(
                 dl.REPLACEMENT_SEARCH,
@@ -205,8 +209,8 @@ class FollowUpWorkflow:
                 MatchRequest(
                     candidate_id=self._input.candidate_id,
                     idempotency_key=step_key(f"rematch-{fact.event_id}"),
-                    occupation_codes=[],
-                    round=2,
+                    occupation_codes=self._input.occupation_codes,
+                    round=self._input.matching_round,
                 ),
             )
         elif name == "contract_signed" and self._searching:

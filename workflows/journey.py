@@ -511,6 +511,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             arrived_on=date.fromisoformat(str(data["arrived_on"])),
             visa_valid_until=date.fromisoformat(valid) if valid and valid != "None" else None,
             parameters=self._input.parameters,
+            occupation_codes=self._input.occupation_codes,
+            matching_round=self._round,
         )
         await self._start_child(
             "follow_up", FollowUpWorkflow.run, follow, follow_up_workflow_id(self._input.candidate_id)

@@ -161,6 +161,8 @@ async def test_early_termination_with_replacement(journey: Journey) -> None:
     assert (await j.handle.result()).outcome == S.COMPLETED
     tasks = [r.task for n, r in j.services.calls if n == "create_follow_up_task"]
     assert "replacement_search" in tasks and "request_matching" in j.services.names()
+    rematch = [r for n, r in j.services.calls if n == "request_matching"][-1]
+    assert rematch.round == 2 and rematch.occupation_codes == ["29302"]  # the candidate's occupations, next round
 
 
 async def test_early_termination_without_a_new_place_in_six_months(journey: Journey) -> None:

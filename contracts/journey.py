@@ -170,6 +170,16 @@ class WithdrawJourney(OfficerAction):
     """End the journey as WITHDRAWN (compensations run first)."""
 
 
+#: The outcomes a case officer may decide that end someone's participation (never a timer's decision).
+OFFICER_ENDINGS = (JourneyStage.TRAINING_FAILED, JourneyStage.NOT_PLACED, JourneyStage.DROPPED_OUT)
+
+
+class EndJourney(OfficerAction):
+    """A case officer ends the journey with an outcome after an escalation (compensations run first)."""
+
+    outcome: JourneyStage = Field(description="`TRAINING_FAILED`, `NOT_PLACED` or `DROPPED_OUT`.")
+
+
 class HoldJourney(OfficerAction):
     """Pause every deadline; facts are still recorded."""
 

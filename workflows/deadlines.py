@@ -125,8 +125,9 @@ class Deadlines:
             times.append(d.decision_due_at if d.escalated_at and d.decision_due_at else d.due_at)
         return min(times) if times else None
 
-    def fire(self, now: datetime) -> list[tuple[Deadline, Firing]]:
-        """Advance every deadline whose time has come; returns what fired, in due order."""
+    def fire(self, now: datetime, *, decide_on_lapse: bool = False) -> list[tuple[Deadline, Firing]]:
+        """Advance every deadline whose time has come; returns what fired, in due order. A lapsed decision
+        window escalates again (`decide_on_lapse` keeps the old automatic outcome for recorded journeys)."""
         fired: list[tuple[Deadline, Firing]] = []
         for d in sorted(self.items.values(), key=lambda x: x.due_at):
             if d.reminder_at and not d.reminded and d.reminder_at <= now and d.escalated_at is None:
@@ -136,12 +137,19 @@ class Deadlines:
                 d.escalated_at, d.decision_due_at = now, now + self.decision_window
                 fired.append((d, Firing.ESCALATION))
             elif d.escalated_at is not None and d.decision_due_at and d.decision_due_at <= now:
-                if d.lapse_outcome:
+                if d.lapse_outcome and decide_on_lapse:  # journeys recorded before people decided all endings
                     fired.append((d, Firing.LAPSE))
-                else:  # nothing ends the journey here: escalate again
+                else:  # a timer never decides: escalate again, for a case officer
                     d.escalated_at, d.decision_due_at = now, now + self.decision_window
                     fired.append((d, Firing.ESCALATION))
         return fired
+
+    def escalated(self) -> bool:
+        """Whether any open deadline is escalated and waits for a case officer."""
+        return any(d.escalated_at is not None for d in self.items.values())
+
+    def close_all(self) -> None:
+        self.items.clear()
 
     def views(self) -> list[DeadlineView]:
         return [d.view() for d in sorted(self.items.values(), key=lambda x: x.due_at)]

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.journey import DeadlineEscalated, DeadlineView, JourneyFact, JourneyParameters, JourneyStage
     from workflows import deadlines as dl
     from workflows.activities import JourneyActivities
-    from workflows.steps import Refused, call, publish, step_key
+    from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
 
 
 class FollowUpInput(BaseModel):
@@ -69,6 +69,8 @@ class FollowUpWorkflow:
         self._deadlines.items = {view.code: dl.Deadline.from_view(view) for view in follow.deadlines}
         self._seq = 0
         self._outcome: FollowUpOutcome | None = None
+        self._people_decide = False  # set in run(): False only for runs recorded before the patch
+        self._completion_escalated_at: datetime | None = None
 
     @workflow.signal
     def fact(self, fact: JourneyFact) -> None:
@@ -83,6 +85,7 @@ class FollowUpWorkflow:
 
     @workflow.run
     async def run(self, follow: FollowUpInput) -> FollowUpOutcome:
+        self._people_decide = workflow.patched(PEOPLE_DECIDE_PATCH)
         p, now = follow.parameters, workflow.now()
         started = follow.started_at or now
         next_checkin = follow.next_checkin_at or now + timedelta(days=p.checkin_interval_days)
@@ -103,9 +106,7 @@ class FollowUpWorkflow:
                 await self._guarded(self._task("checkin", now.date() + timedelta(days=7), f"checkin-{now.date()}"))
                 next_checkin = now + timedelta(days=p.checkin_interval_days)
             if self._outcome is None and now - started >= timedelta(days=p.training_days + 365):
-                self._outcome = FollowUpOutcome(
-                    outcome=JourneyStage.DROPPED_OUT, reason="NO_COMPLETION_REPORTED", employer_id=self._employer
-                )
+                await self._no_completion_report(now, p.decision_window_days)
             if self._outcome is None and now >= year_end:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
@@ -123,6 +124,31 @@ class FollowUpWorkflow:
                     )
                 )
         return self._outcome
+
+    async def _no_completion_report(self, now: datetime, window_days: int) -> None:
+        """No completion reported a year after the training's planned end: a case officer is asked (again
+        after each decision window); runs recorded before people decided ended as DROPPED_OUT."""
+        if not self._people_decide:
+            self._outcome = FollowUpOutcome(
+                outcome=JourneyStage.DROPPED_OUT, reason="NO_COMPLETION_REPORTED", employer_id=self._employer
+            )
+            return
+        last = self._completion_escalated_at
+        if last is None or now - last >= timedelta(days=window_days):
+            self._completion_escalated_at = now
+            await self._escalate("COMPLETION_NOT_REPORTED", now)
+
+    async def _escalate(self, code: str, due_at: datetime) -> None:
+        self._seq += 1
+        event = DeadlineEscalated(
+            candidate_id=self._input.candidate_id,
+            workflow_id=workflow.info().workflow_id,
+            deadline=code,
+            stage=JourneyStage.IN_TRAINING.value,
+            due_at=due_at,
+            level="escalation",
+        )
+        await publish(event, self._seq)
 
     async def _guarded(self, step: Coroutine[Any, Any, None]) -> None:
         """Run a step; a service's refusal escalates to a case officer (`REQUEST_REFUSED`) and the run goes on."""
@@ -188,10 +214,14 @@ class FollowUpWorkflow:
             )
         elif name == "training_terminated":
             if data.get("trainee_at_fault"):
-                self._outcome = FollowUpOutcome(
-                    outcome=JourneyStage.DROPPED_OUT, reason="TERMINATED_TRAINEE_AT_FAULT", employer_id=self._employer
-                )
-                return
+                if not self._people_decide:  # runs recorded before people decided every ending
+                    self._outcome = FollowUpOutcome(
+                        outcome=JourneyStage.DROPPED_OUT,
+                        reason="TERMINATED_TRAINEE_AT_FAULT",
+                        employer_id=self._employer,
+                    )
+                    return
+                await self._escalate("TERMINATION_REVIEW", now)  # the search starts; an officer may end it
             self._searching = True
             self._input = self._input.model_copy(update={"matching_round": self._input.matching_round + 1})
             self._deadlines.close(dl.PROBATION_END)
@@ -220,8 +250,9 @@ class FollowUpWorkflow:
             self._deadlines.open(dl.PROBATION_END, now, timedelta(days=p.probation_days))
 
     async def _fire(self, now: datetime) -> None:
-        for deadline, firing in self._deadlines.fire(now):
-            if firing is dl.Firing.LAPSE or (deadline.code == dl.REPLACEMENT_SEARCH and firing is dl.Firing.ESCALATION):
+        for deadline, firing in self._deadlines.fire(now, decide_on_lapse=not self._people_decide):
+            lapsed_search = deadline.code == dl.REPLACEMENT_SEARCH and firing is dl.Firing.ESCALATION
+            if firing is dl.Firing.LAPSE or (lapsed_search and not self._people_decide):
                 # no new training place within the search period: the residence purpose ends
                 self._outcome = FollowUpOutcome(
                     outcome=JourneyStage.DROPPED_OUT, reason="NO_NEW_PLACE_IN_TIME", employer_id=self._employer

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpInput, FollowUpOutcome, FollowUpWorkflow, follow_up_workflow_id
     from workflows.journey_actions import Command, OfficerActions
-    from workflows.steps import Refused, call, publish, step_key
+    from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
     from workflows.visa import VisaInput, VisaOutcome, VisaProcessWorkflow, visa_workflow_id
 
 S = JourneyStage
@@ -64,6 +64,7 @@ ORDER = [
 
 #: `workflow.patched` id of the enrolment compensation (journeys recorded before it do not cancel).
 CANCEL_ENROLMENT_PATCH = "cancel-enrolment-on-withdrawal"
+
 
 #: Every catalog event type the journey listens to (the bridge subscribes to exactly these).
 JOURNEY_FACTS = frozenset(
@@ -151,6 +152,9 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._visa: VisaOutcome | None = None
         self._follow_up: FollowUpOutcome | None = None
         self._children: dict[str, Any] = {}
+        self._people_decide = False  # set in run(): False only for journeys recorded before the patch
+        self._awaiting_officer = False  # a refused step waits for a case officer
+        self._escalated = False  # the `Escalated` search attribute as last set
 
     # --- signals, queries --------------------------------------------------------------------------
 
@@ -197,6 +201,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> JourneyResult:
+        self._people_decide = workflow.patched(PEOPLE_DECIDE_PATCH)
         workflow.upsert_search_attributes(
             [search.REGION.value_set(journey.region)]
             + ([search.OCCUPATION_CODE.value_set(journey.occupation_codes[0])] if journey.occupation_codes else [])
@@ -207,6 +212,9 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 await self._step()
             except Refused as refusal:  # a service said no: a case officer decides, the journey goes on
                 await self._escalate_refusal(refusal)
+            self._sync_escalated()
+        if self._people_decide:
+            self._stop_children()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return JourneyResult(candidate_id=journey.candidate_id, outcome=self._stage, history=self._history)
 
@@ -224,9 +232,27 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         else:
             await self._wait()
 
+    def _stop_children(self) -> None:
+        """A journey that ends while a child still runs (an officer ended it) cancels the child."""
+        for handle in self._children.values():
+            if not handle.done():
+                handle.cancel()
+
+    def _sync_escalated(self) -> None:
+        """`Escalated=true` while a lapsed deadline or a refused step waits for a case officer."""
+        escalated = self._deadlines.escalated() or self._awaiting_officer
+        if self._people_decide and escalated != self._escalated and self._stage not in TERMINAL_STAGES:
+            self._escalated = escalated
+            workflow.upsert_search_attributes([search.ESCALATED.value_set("true" if escalated else "false")])
+
+    def _officer_acted(self) -> None:
+        """Any case officer's action answers a refused step's escalation."""
+        self._awaiting_officer = False
+
     async def _escalate_refusal(self, refusal: Refused) -> None:
         """Tell case officers (`deadline_escalated`, deadline `REQUEST_REFUSED`) what a service refused."""
         workflow.logger.warning("escalated: %s", refusal)
+        self._awaiting_officer = True
         await self._publish(
             DeadlineEscalated(
                 candidate_id=self._input.candidate_id,
@@ -466,6 +492,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         async def follow() -> None:
             try:
                 result = await handle
+            except asyncio.CancelledError:  # the journey ended (an officer's decision) and stopped the child
+                return
             except ChildWorkflowError as exc:  # a broken child must not leave the journey waiting forever
                 workflow.logger.error("child %s failed: %s", child_id, exc)
                 result = (
@@ -580,7 +608,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
     # --- deadlines ---------------------------------------------------------------------------------
 
     async def _fire_deadlines(self) -> None:
-        for deadline, firing in self._deadlines.fire(workflow.now()):
+        for deadline, firing in self._deadlines.fire(workflow.now(), decide_on_lapse=not self._people_decide):
             if firing is dl.Firing.LAPSE and deadline.lapse_outcome:
                 self._deadlines.close(deadline.code)
                 await self._compensate_position(f"DEADLINE_{deadline.code}"[:40])

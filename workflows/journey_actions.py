@@ -16,7 +16,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.journey import (
+        OFFICER_ENDINGS,
         TERMINAL_STAGES,
+        EndJourney,
         ExtendDeadline,
         HoldJourney,
         JourneyStage,
@@ -44,6 +46,9 @@ class OfficerActions:
     _input: Any
 
     def view(self) -> JourneyView:
+        raise NotImplementedError
+
+    def _officer_acted(self) -> None:
         raise NotImplementedError
 
     async def _compensate_position(self, reason: str) -> None:
@@ -89,6 +94,7 @@ class OfficerActions:
     async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:
         """Give more time on an open deadline (clears a pending escalation)."""
         self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
+        self._officer_acted()
         self._replan = True
         return self.view()
 
@@ -102,9 +108,10 @@ class OfficerActions:
         """End the journey as WITHDRAWN; a held position is released first."""
 
         async def run() -> None:
+            self._officer_acted()
             await self._compensate_enrolment()
             await self._compensate_position(request.reason_code.value)
-            self._deadlines.items.clear()
+            self._deadlines.close_all()
             await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code.value}:{request.officer}")
 
         await self._run_in_main_loop(run)
@@ -113,6 +120,28 @@ class OfficerActions:
     @withdraw.validator
     def _validate_withdraw(self, request: WithdrawJourney) -> None:
         self._refuse_if_ended()
+
+    @workflow.update
+    async def end_journey(self, request: EndJourney) -> JourneyView:
+        """A case officer ends the journey with an outcome (TRAINING_FAILED, NOT_PLACED, DROPPED_OUT): the
+        decision a lapsed deadline only escalates. Held places and enrolments are released first."""
+
+        async def run() -> None:
+            self._officer_acted()
+            await self._compensate_enrolment("JOURNEY_ENDED")
+            await self._compensate_position(request.reason_code.value)
+            self._deadlines.close_all()
+            cause = f"officer_ended:{request.reason_code.value}:{request.officer}"
+            await self._enter(request.outcome, cause)
+
+        await self._run_in_main_loop(run)
+        return self.view()
+
+    @end_journey.validator
+    def _validate_end_journey(self, request: EndJourney) -> None:
+        self._refuse_if_ended()
+        if request.outcome not in OFFICER_ENDINGS:
+            raise ValueError(f"an officer ends a journey as one of {', '.join(s.value for s in OFFICER_ENDINGS)}")
 
     @workflow.update
     def hold(self, request: HoldJourney) -> JourneyView:
@@ -144,6 +173,7 @@ class OfficerActions:
         """Another matching round, or back to language training, after a failed match."""
 
         async def run() -> None:
+            self._officer_acted()
             self._deadlines.close(dl.MATCHING)
             self._round += 1
             if request.target == S.MATCHING:

@@ -10,5 +10,6 @@ OCCUPATION_CODE = SearchAttributeKey.for_keyword("OccupationCode")
 EMPLOYER_ID = SearchAttributeKey.for_keyword("EmployerId")
 REGION = SearchAttributeKey.for_keyword("Region")
 CONSULATE = SearchAttributeKey.for_keyword("Consulate")
+ESCALATED = SearchAttributeKey.for_keyword("Escalated")  # "true" while a case officer's decision is awaited
 
-ALL = (JOURNEY_STAGE, COHORT_ID, OCCUPATION_CODE, EMPLOYER_ID, REGION, CONSULATE)
+ALL = (JOURNEY_STAGE, COHORT_ID, OCCUPATION_CODE, EMPLOYER_ID, REGION, CONSULATE, ESCALATED)

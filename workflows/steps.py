@@ -29,6 +29,11 @@ SERVICE_RETRY = RetryPolicy(
 REFUSAL_PATCH = "refused-request-escalates"
 
 
+#: `workflow.patched` id: a lapsed deadline escalates again and only a case officer ends a journey
+#: (`end_journey`); journeys and follow-ups recorded before it keep their automatic outcomes on replay.
+PEOPLE_DECIDE_PATCH = "people-decide-endings"
+
+
 class Refused(Exception):
     """A service refused a step (400, 404, 409 or 422): a case officer decides what happens next."""
 

@@ -92,8 +92,10 @@ async def running_journey(env: WorkflowEnvironment) -> AsyncIterator[Journey]:
             yield Journey(env.client, env, candidate, handle, services)
             await record_histories(env.client, handle.id, candidate)
         finally:  # time is shared by the whole test server: leave no timer of this test behind
-            with contextlib.suppress(RPCError):
-                await handle.terminate("test finished")
+            # (the time-skipping server does not apply the children's parent-close policy: end them too)
+            for wid in (handle.id, f"visa-{candidate}", f"follow-up-{candidate}"):
+                with contextlib.suppress(RPCError):
+                    await env.client.get_workflow_handle(wid).terminate("test finished")
 
 
 HISTORY_DIR = Path(__file__).resolve().parents[1] / "workflows" / "histories"

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+import pytest_asyncio
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
 
 from contracts.journey import ActionReason as R
+from contracts.journey import EndJourney, ExtendDeadline
 from contracts.journey import JourneyStage as S
-from tests.support.journey import EMPLOYER, POSITION, Journey, to_matching, to_visa
+from tests.support.journey import EMPLOYER, POSITION, Journey, running_journey, to_matching, to_visa
 
 pytestmark = pytest.mark.integration
 
@@ -63,14 +68,22 @@ async def test_rejection_ends_the_journey(journey: Journey) -> None:
     assert journey.services.stages() == ["SUBMITTED", "REJECTED"]
 
 
-async def test_b1_failure_after_an_extension(journey: Journey) -> None:
+async def escalated(j: Journey) -> str | None:
+    attributes = {p.key.name: p.value for p in (await j.handle.describe()).typed_search_attributes}
+    return attributes.get("Escalated")  # type: ignore[return-value]
+
+
+async def end(j: Journey, outcome: S, reason: R) -> None:
+    await j.handle.execute_update("end_journey", EndJourney(outcome=outcome, reason_code=reason, officer="alice"))
+
+
+async def test_a_lapsed_b1_deadline_escalates_again_and_a_case_officer_decides(journey: Journey) -> None:
     j = journey
     await j.send("applications.application_preselected", occupation_code="29302")
     await j.send("training.enrolled", cohort_id="C-1")
     await j.env.sleep(timedelta(days=275))
     assert j.services.escalations() == [("B1_WITHIN_9_MONTHS", "reminder"), ("B1_WITHIN_9_MONTHS", "escalation")]
-    from contracts.journey import ExtendDeadline
-
+    assert await escalated(j) == "true"
     view = await j.handle.execute_update(
         "extend_deadline",
         ExtendDeadline(
@@ -78,14 +91,23 @@ async def test_b1_failure_after_an_extension(journey: Journey) -> None:
         ),
     )
     assert view["deadlines"][0]["extensions"] == 1
+    await j.env.sleep(timedelta(hours=1))
+    assert await escalated(j) == "false"  # the officer's decision answered the escalation
     await j.send("training.exam_failed", failed_skills=["speaking"])
-    await j.env.sleep(timedelta(days=125))  # new due date passes, then the 30-day decision window
-    assert (await j.handle.result()).outcome == S.TRAINING_FAILED
+    await j.env.sleep(timedelta(days=160))  # the new due date passes, then two decision windows: no automatic end
+    assert await j.stage() == S.LANGUAGE_TRAINING
+    assert j.services.escalations()[2:] == [("B1_WITHIN_9_MONTHS", "escalation")] * 3
+    await end(j, S.TRAINING_FAILED, R.LANGUAGE_LEVEL_INSUFFICIENT)
+    result = await j.handle.result()
+    assert result.outcome == S.TRAINING_FAILED and result.history[-1].cause.startswith("officer_ended:")
+    assert [r.reason_code for n, r in j.services.calls if n == "cancel_enrolment"] == ["JOURNEY_ENDED"]
 
 
-async def test_no_match_ends_not_placed(journey: Journey) -> None:
+async def test_a_lapsed_matching_deadline_waits_for_a_case_officer(journey: Journey) -> None:
     await to_matching(journey)
     await journey.env.sleep(timedelta(days=125))
+    assert await journey.stage() == S.MATCHING and await escalated(journey) == "true"
+    await end(journey, S.NOT_PLACED, R.NO_SUITABLE_POSITION)
     assert (await journey.handle.result()).outcome == S.NOT_PLACED
 
 
@@ -115,8 +137,16 @@ async def test_withdrawn_offer_is_compensated_and_matching_restarts(journey: Jou
     assert [r.round for n, r in j.services.calls if n == "request_matching"] == [1, 2]
 
 
-async def test_dropout_in_probation(journey: Journey) -> None:
-    j = journey
+@pytest_asyncio.fixture
+async def alone(own_time_env: WorkflowEnvironment) -> AsyncIterator[Journey]:
+    """A journey on a server of its own: the time-skipping server stops skipping time for later tests once a
+    journey with a running follow-up child has been ended (the dev server and production do not)."""
+    async with running_journey(own_time_env) as j:
+        yield j
+
+
+async def test_a_termination_at_the_trainees_fault_is_reviewed_by_a_case_officer(alone: Journey) -> None:
+    j = alone
     await to_visa(j)
     await j.send("visa.visa_granted", valid_until="2027-06-30")
     await j.send("monitoring.arrival_confirmed", arrived_on="2026-08-20")
@@ -124,12 +154,18 @@ async def test_dropout_in_probation(journey: Journey) -> None:
     await j.send(
         "monitoring.training_terminated",
         employer_id=EMPLOYER,
-        initiated_by="apprentice",
+        initiated_by="employer",
         trainee_at_fault=True,
         during_probation=True,
     )
+    await j.env.sleep(timedelta(days=1))
+    assert await j.stage() == S.ARRIVED  # nothing ends at once
+    assert ("TERMINATION_REVIEW", "escalation") in j.services.escalations()
+    await end(j, S.DROPPED_OUT, R.OTHER)
     result = await j.handle.result()
     assert result.outcome == S.DROPPED_OUT and j.services.stages()[-2:] == ["ARRIVED", "DROPPED_OUT"]
+    follow_up = await j.client.get_workflow_handle(f"follow-up-{j.candidate_id}").describe()
+    assert follow_up.status == WorkflowExecutionStatus.CANCELED  # the ended journey stopped its follow-up
 
 
 async def test_early_termination_with_replacement(journey: Journey) -> None:
@@ -165,8 +201,8 @@ async def test_early_termination_with_replacement(journey: Journey) -> None:
     assert rematch.round == 2 and rematch.occupation_codes == ["29302"]  # the candidate's occupations, next round
 
 
-async def test_early_termination_without_a_new_place_in_six_months(journey: Journey) -> None:
-    j = journey
+async def test_early_termination_without_a_new_place_in_six_months(alone: Journey) -> None:
+    j = alone
     await to_visa(j)
     await j.send("visa.visa_granted", valid_until="2027-06-30")
     await j.send("monitoring.arrival_confirmed", arrived_on="2026-08-20")
@@ -179,4 +215,7 @@ async def test_early_termination_without_a_new_place_in_six_months(journey: Jour
         during_probation=False,
     )
     await j.env.sleep(timedelta(days=190))
+    assert await j.stage() == S.IN_TRAINING  # the search lapsed: a case officer decides, not the timer
+    assert ("REPLACEMENT_WITHIN_6_MONTHS", "escalation") in j.services.escalations()
+    await end(j, S.DROPPED_OUT, R.NO_SUITABLE_POSITION)
     assert (await j.handle.result()).outcome == S.DROPPED_OUT

@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from contracts.journey import (
     ActionReason,
     DeadlineView,
+    EndJourney,
     ExtendDeadline,
     HoldJourney,
     JourneyStage,
@@ -78,6 +79,12 @@ class ExtendDeadlineRequest(ActionRequest):
 
 class RerouteRequest(ActionRequest):
     target: Literal[JourneyStage.MATCHING, JourneyStage.LANGUAGE_TRAINING]
+
+
+class EndRequest(ActionRequest):
+    outcome: Literal[JourneyStage.TRAINING_FAILED, JourneyStage.NOT_PLACED, JourneyStage.DROPPED_OUT] = Field(
+        description="The decision that ends the journey; a lapsed deadline only escalates to it."
+    )
 
 
 class ResumeRequest(BaseModel):
@@ -151,6 +158,15 @@ async def list_actions(candidate_id: uuid.UUID, sessions: Sessions, _: Officer) 
     return [ActionPublic.model_validate(row, from_attributes=True) for row in rows]
 
 
+async def _ended(handle: Any) -> str | None:
+    """The run status of a journey that exists but no longer runs (None: no such journey)."""
+    try:
+        description = await handle.describe()
+    except RPCError:
+        return None
+    return description.status.name if description.status is not None else "CLOSED"
+
+
 async def _act(
     request: Request, candidate_id: uuid.UUID, update: Any, action: OfficerAction, note: str | None
 ) -> JourneyPublic:
@@ -163,9 +179,14 @@ async def _act(
         cause = exc.cause.message if exc.cause and hasattr(exc.cause, "message") else str(exc.cause or exc)
         raise Problem(409, "action-refused", "Action refused by the journey", cause) from None
     except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        ended = await _ended(handle)
+        if ended is None:
             raise _not_found(candidate_id) from None
-        raise
+        raise Problem(
+            409, "action-refused", "Action refused by the journey", f"the journey has ended ({ended})"
+        ) from None
     name = update.__name__
     async with transaction(request.app.state.sessions) as session:
         record = JourneyActionRecord(
@@ -207,6 +228,18 @@ async def extend_deadline(
 async def withdraw(candidate_id: uuid.UUID, body: ActionRequest, request: Request, officer: Officer) -> JourneyPublic:
     action = WithdrawJourney(officer=officer.subject, reason_code=body.reason_code)
     return await _act(request, candidate_id, ApprenticeJourneyWorkflow.withdraw, action, body.note)
+
+
+@router.post(
+    "/{candidate_id}/actions/end",
+    response_model=JourneyPublic,
+    summary="End the journey with an outcome (training failed, not placed, dropped out), with a reason code",
+    openapi_extra=IDEMPOTENCY_DOC,
+    responses=REFUSED,
+)
+async def end_journey(candidate_id: uuid.UUID, body: EndRequest, request: Request, officer: Officer) -> JourneyPublic:
+    action = EndJourney(officer=officer.subject, reason_code=body.reason_code, outcome=body.outcome)
+    return await _act(request, candidate_id, ApprenticeJourneyWorkflow.end_journey, action, body.note)
 
 
 @router.post(

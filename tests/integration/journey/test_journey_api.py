@@ -109,3 +109,18 @@ async def test_access_and_unknown_journeys(api: httpx.AsyncClient, journey: Jour
     ).status_code == 403
     missing = await api.get(f"/v1/journeys/{uuid.uuid4()}")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_case_officer_ends_a_journey_with_an_outcome(api: httpx.AsyncClient, journey: Journey) -> None:
+    path = f"/v1/journeys/{journey.candidate_id}/actions"
+    refused = await api.post(f"{path}/end", json={"reason_code": "OTHER", "outcome": "COMPLETED"})
+    assert refused.status_code == 422  # only the endings an officer decides: not COMPLETED, not a timer's
+    ended = await api.post(
+        f"{path}/end",
+        json={"reason_code": "NO_CONTACT", "outcome": "DROPPED_OUT", "note": "No answer to three calls."},
+    )
+    assert ended.status_code == 200 and ended.json()["stage"] == "DROPPED_OUT"
+    assert ended.json()["history"][-1]["cause"] == "officer_ended:NO_CONTACT:officer-1"
+    again = await api.post(f"{path}/end", json={"reason_code": "NO_CONTACT", "outcome": "DROPPED_OUT"})
+    assert again.status_code == 409 and "ended" in again.json()["detail"]
+    assert [a["action"] for a in (await api.get(path)).json()] == ["end_journey"]

@@ -18,14 +18,21 @@ def b1() -> Deadlines:
     return d
 
 
-def test_reminder_then_escalation_then_lapse() -> None:
+def test_reminder_then_escalation_then_escalation_again_never_an_outcome() -> None:
     d = b1()
     assert d.next_fire_at() == T0 + 182 * DAY
     assert [f for _, f in d.fire(T0 + 182 * DAY)] == [Firing.REMINDER]
     assert d.next_fire_at() == T0 + 274 * DAY
     assert [f for _, f in d.fire(T0 + 274 * DAY)] == [Firing.ESCALATION]
-    assert d.next_fire_at() == T0 + 304 * DAY
-    assert [f for _, f in d.fire(T0 + 304 * DAY)] == [Firing.LAPSE]
+    assert d.escalated() and d.next_fire_at() == T0 + 304 * DAY
+    assert [f for _, f in d.fire(T0 + 304 * DAY)] == [Firing.ESCALATION]  # a case officer decides, not the timer
+    assert d.next_fire_at() == T0 + 334 * DAY
+
+
+def test_journeys_recorded_before_people_decided_lapse_into_their_outcome() -> None:
+    d = b1()
+    d.fire(T0 + 274 * DAY)
+    assert [f for _, f in d.fire(T0 + 304 * DAY, decide_on_lapse=True)] == [Firing.LAPSE]
 
 
 def test_a_deadline_without_lapse_outcome_escalates_again() -> None:

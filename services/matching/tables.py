@@ -104,6 +104,7 @@ class ProfileRecord(SQLModel, table=True):
     consent_changed_at: datetime | None = Field(default=None, sa_column=col(sa.DateTime(timezone=True)))
     active: bool = Field(default=True, sa_column=col(sa.Boolean, False))
     matchable: bool = Field(default=False, sa_column=col(sa.Boolean, False))
+    erased_at: datetime | None = Field(default=None, sa_column=col(sa.DateTime(timezone=True)))
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())
 
 

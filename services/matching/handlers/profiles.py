@@ -3,7 +3,8 @@
 Facts are kept per candidate id (codes, levels, dates; never a name or contact) so the profile is whole
 when the candidate gives consent. Only with consent to share with employers (`sharing_employers`) is a
 profile matchable: listed, ranked, shown on a shortlist. A revocation removes it from all of these at once
-and withdraws the candidate from open shortlists; an erasure deletes the row.
+and withdraws the candidate from open shortlists. An erasure empties the row and keeps it as a tombstone
+(no data, just the time of the erasure), so events that arrive later cannot build the profile again.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class ProfileProjection:
     def _wrap(self, handler: Any) -> Any:
         async def apply(event: Event, envelope: Envelope, session: AsyncSession | None) -> None:
             assert session is not None
+            known = await session.get(ProfileRecord, getattr(event, "candidate_id"))  # noqa: B009
+            if known is not None and known.erased_at is not None:
+                return  # an erased candidate: nothing about them is kept again
             profile: ProfileRecord | None = await handler(session, event)
             if profile is None:
                 return
@@ -107,6 +111,7 @@ class ProfileProjection:
     async def erased(self, session: AsyncSession, e: app_events.CandidateErased) -> None:
         await _withdraw_open_entries(session, e.candidate_id)
         await session.exec(sa.delete(ProfileRecord).where(col(ProfileRecord.candidate_id) == e.candidate_id))
+        session.add(ProfileRecord(candidate_id=e.candidate_id, erased_at=e.erased_at, active=False))
 
     async def enrolled(self, session: AsyncSession, e: training_events.Enrolled) -> ProfileRecord:
         profile = await _profile(session, e.candidate_id)

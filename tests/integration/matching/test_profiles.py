@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
 
 from contracts import applications as app_events
 from contracts import training as training_events
@@ -20,6 +22,7 @@ from contracts.topics import APPLICATIONS, TRAINING, dead_letter_topic
 from deploy.local.settings import StackSettings
 from services.common.consumer import EventConsumer
 from services.common.kafka import ensure_topics, idempotent_producer, read_all
+from services.common.tables import InboxRecord
 from services.matching.config import MatchingSettings
 from services.matching.consumers import profile_consumer
 from services.matching.reference import reference_data
@@ -91,19 +94,24 @@ def training(candidate: uuid.UUID) -> list[Event]:
     ]
 
 
-async def publish(bootstrap: str, events: Sequence[Event], *, garbage_key: str | None = None) -> None:
+async def publish(bootstrap: str, events: Sequence[Event], *, garbage_key: str | None = None) -> list[str]:
+    """Publish the events (and a record nobody can read, if asked); returns the events' ids."""
     producer = idempotent_producer(bootstrap, client_id="profile-test", linger_ms=0)
     await producer.start()
+    ids = []
     try:
         for event in events:
-            record = to_kafka(envelope_for(event, source="/thamm/test"))
+            envelope = envelope_for(event, source="/thamm/test")
+            record = to_kafka(envelope)
             await producer.send_and_wait(event.TOPIC, record.value, key=record.key, headers=record.headers)
+            ids.append(envelope.id)
         if garbage_key:
             await producer.send_and_wait(
                 APPLICATIONS, b"{not json", key=garbage_key.encode(), headers=[("ce_type", b"thamm.x.y.v1")]
             )
     finally:
         await producer.stop()
+    return ids
 
 
 def officer(app: Any) -> httpx.AsyncClient:
@@ -206,7 +214,22 @@ async def test_an_erasure_deletes_the_profile(app: Any, settings: MatchingSettin
             settings.kafka_bootstrap_servers, [app_events.CandidateErased(candidate_id=candidate, erased_at=NOW)]
         )
         await until(gone, what="the erasure")
+        late = await publish(settings.kafka_bootstrap_servers, history(candidate))  # after the erasure
+
+        async def applied() -> bool:
+            async with app.state.sessions() as session:
+                seen = await session.exec(
+                    select(sa.func.count())
+                    .select_from(InboxRecord)
+                    .where(col(InboxRecord.consumer_group) == group)
+                    .where(col(InboxRecord.event_id).in_(late))
+                )
+                return int(seen.one()) == len(late)
+
+        await until(applied, what="the late events")
     async with app.state.sessions() as session:
         from services.matching.tables import ProfileRecord
 
-        assert await session.get(ProfileRecord, candidate) is None
+        tombstone = await session.get(ProfileRecord, candidate)
+    assert tombstone is not None and tombstone.erased_at is not None  # kept empty, so nothing refills it
+    assert tombstone.occupation_codes == [] and tombstone.region is None and not tombstone.matchable

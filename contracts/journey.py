@@ -126,7 +126,64 @@ class DeadlineEscalated(Event):
     )
 
 
-EVENTS: tuple[type[Event], ...] = (StageChanged, DeadlineEscalated)
+class _OfficerEvent(Event):
+    """A case officer acted on a journey (published by the journey workflow, in order with its stages)."""
+
+    TOPIC: ClassVar[str] = topics.JOURNEY
+    candidate_id: UUID = Field(description="Pseudonymous candidate id.")
+    workflow_id: str = Field(description="`journey-<candidate id>`.")
+    officer: str = Field(description="The acting case officer's token subject (a staff id, never a name).")
+    reason_code: str = Field(description="Why, an ActionReason code.")
+    acted_at: datetime = Field(description="Workflow time of the action (UTC).")
+    stage: str = Field(description="Stage the journey was in.")
+
+
+class JourneyHeld(_OfficerEvent):
+    """Every deadline of the journey was paused (time on hold does not count towards them)."""
+
+    TYPE: ClassVar[str] = event_type("journey", "journey_held")
+
+
+class JourneyResumed(_OfficerEvent):
+    """The journey resumed after a hold; open deadlines moved by the time spent on hold."""
+
+    TYPE: ClassVar[str] = event_type("journey", "journey_resumed")
+    held_days: float = Field(ge=0, description="How long the hold lasted, in days.")
+
+
+class DeadlineExtended(_OfficerEvent):
+    """A case officer gave more time on an open deadline."""
+
+    TYPE: ClassVar[str] = event_type("journey", "deadline_extended")
+    deadline: str = Field(description="Deadline code.")
+    extended_by_days: int = Field(ge=1, description="Days added.")
+    due_at: datetime = Field(description="The new due date (UTC).")
+
+
+class JourneyRerouted(_OfficerEvent):
+    """After a failed match: another matching round, or back to language training."""
+
+    TYPE: ClassVar[str] = event_type("journey", "journey_rerouted")
+    target: str = Field(description="`MATCHING` or `LANGUAGE_TRAINING`.")
+    matching_round: int = Field(ge=1, description="The round now under way.")
+
+
+class JourneyEndedByOfficer(_OfficerEvent):
+    """A case officer ended the journey: an outcome after an escalation, or a withdrawal."""
+
+    TYPE: ClassVar[str] = event_type("journey", "journey_ended_by_officer")
+    outcome: str = Field(description="`TRAINING_FAILED`, `NOT_PLACED`, `DROPPED_OUT` or `WITHDRAWN`.")
+
+
+EVENTS: tuple[type[Event], ...] = (
+    StageChanged,
+    DeadlineEscalated,
+    JourneyHeld,
+    JourneyResumed,
+    DeadlineExtended,
+    JourneyRerouted,
+    JourneyEndedByOfficer,
+)
 
 
 # --- case officer actions (workflow updates) and what queries return -----------------------------------

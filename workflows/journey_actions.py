@@ -18,9 +18,14 @@ with workflow.unsafe.imports_passed_through():
     from contracts.journey import (
         OFFICER_ENDINGS,
         TERMINAL_STAGES,
+        DeadlineExtended,
         EndJourney,
         ExtendDeadline,
         HoldJourney,
+        JourneyEndedByOfficer,
+        JourneyHeld,
+        JourneyRerouted,
+        JourneyResumed,
         JourneyStage,
         JourneyView,
         RerouteJourney,
@@ -50,6 +55,29 @@ class OfficerActions:
 
     def _officer_acted(self) -> None:
         raise NotImplementedError
+
+    _people_decide: bool
+
+    async def _publish(self, event: Any) -> None:
+        raise NotImplementedError
+
+    def _officer_event(self, cls: Any, request: Any, **fields: Any) -> Any:
+        """The event that tells monitoring what a case officer did (who, why, when, in which stage)."""
+        return cls(
+            candidate_id=self._input.candidate_id,
+            workflow_id=workflow.info().workflow_id,
+            officer=request.officer,
+            reason_code=request.reason_code.value,
+            acted_at=workflow.now(),
+            stage=self._stage.value,
+            **fields,
+        )
+
+    async def _announce(self, event: Any) -> None:
+        """Publish an officer's action in order with the journey's other events (journeys recorded before
+        officer events existed publish nothing)."""
+        if self._people_decide:
+            await self._run_in_main_loop(lambda: self._publish(event))
 
     async def _compensate_position(self, reason: str) -> None:
         raise NotImplementedError
@@ -93,9 +121,18 @@ class OfficerActions:
     @workflow.update
     async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:
         """Give more time on an open deadline (clears a pending escalation)."""
-        self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
+        extended = self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
         self._officer_acted()
         self._replan = True
+        await self._announce(
+            self._officer_event(
+                DeadlineExtended,
+                request,
+                deadline=request.deadline,
+                extended_by_days=request.extend_by_days,
+                due_at=extended.due_at,
+            )
+        )
         return self.view()
 
     @extend_deadline.validator
@@ -112,6 +149,8 @@ class OfficerActions:
             await self._compensate_enrolment()
             await self._compensate_position(request.reason_code.value)
             self._deadlines.close_all()
+            if self._people_decide:
+                await self._publish(self._officer_event(JourneyEndedByOfficer, request, outcome=S.WITHDRAWN.value))
             await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code.value}:{request.officer}")
 
         await self._run_in_main_loop(run)
@@ -131,6 +170,7 @@ class OfficerActions:
             await self._compensate_enrolment("JOURNEY_ENDED")
             await self._compensate_position(request.reason_code.value)
             self._deadlines.close_all()
+            await self._publish(self._officer_event(JourneyEndedByOfficer, request, outcome=request.outcome.value))
             cause = f"officer_ended:{request.reason_code.value}:{request.officer}"
             await self._enter(request.outcome, cause)
 
@@ -144,9 +184,10 @@ class OfficerActions:
             raise ValueError(f"an officer ends a journey as one of {', '.join(s.value for s in OFFICER_ENDINGS)}")
 
     @workflow.update
-    def hold(self, request: HoldJourney) -> JourneyView:
+    async def hold(self, request: HoldJourney) -> JourneyView:
         """Pause every deadline."""
         self._on_hold_since, self._replan = workflow.now(), True
+        await self._announce(self._officer_event(JourneyHeld, request))
         return self.view()
 
     @hold.validator
@@ -156,10 +197,12 @@ class OfficerActions:
             raise ValueError("the journey is already on hold")
 
     @workflow.update
-    def resume(self, request: ResumeJourney) -> JourneyView:
+    async def resume(self, request: ResumeJourney) -> JourneyView:
         """Resume; open deadlines move by the time spent on hold."""
-        self._deadlines.shift(workflow.now() - self._on_hold_since)
+        held = workflow.now() - self._on_hold_since
+        self._deadlines.shift(held)
         self._on_hold_since, self._replan = None, True
+        await self._announce(self._officer_event(JourneyResumed, request, held_days=held.total_seconds() / 86400))
         return self.view()
 
     @resume.validator
@@ -176,6 +219,11 @@ class OfficerActions:
             self._officer_acted()
             self._deadlines.close(dl.MATCHING)
             self._round += 1
+            if self._people_decide:
+                event = self._officer_event(
+                    JourneyRerouted, request, target=request.target.value, matching_round=self._round
+                )
+                await self._publish(event)
             if request.target == S.MATCHING:
                 await self._start_matching(f"rerouted:{request.reason_code.value}:{request.officer}")
             else:

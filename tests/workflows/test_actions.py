@@ -173,3 +173,32 @@ async def test_a_refused_step_of_an_officers_action_fails_that_action_only(journ
     await journey.send("training.exam_passed", level="B1")
     await journey.env.sleep(timedelta(hours=1))
     assert await journey.stage() == S.MATCHING
+
+
+async def test_officer_actions_are_published_with_who_and_why(journey: Journey) -> None:
+    await to_matching(journey)
+    await journey.handle.execute_update(W.hold, HoldJourney(reason_code=R.PERSONAL_CIRCUMSTANCES, officer="alice"))
+    await journey.env.sleep(timedelta(days=3))
+    await journey.handle.execute_update(W.resume, ResumeJourney(reason_code=R.OTHER, officer="alice"))
+    await journey.handle.execute_update(
+        W.extend_deadline,
+        ExtendDeadline(deadline="MATCHING_WITHIN_3_MONTHS", extend_by_days=30, reason_code=R.OTHER, officer="bob"),
+    )
+    await journey.handle.execute_update(
+        W.reroute, RerouteJourney(target=S.MATCHING, reason_code=R.NO_SUITABLE_POSITION, officer="bob")
+    )
+    await journey.handle.execute_update(W.withdraw, WithdrawJourney(reason_code=R.NO_CONTACT, officer="carol"))
+    officer_events = [
+        (p["type"].split(".")[2], p["officer"], p["reason_code"], p["stage"])
+        for p in journey.services.published
+        if "officer" in p
+    ]
+    assert officer_events == [
+        ("journey_held", "alice", "PERSONAL_CIRCUMSTANCES", "MATCHING"),
+        ("journey_resumed", "alice", "OTHER", "MATCHING"),
+        ("deadline_extended", "bob", "OTHER", "MATCHING"),
+        ("journey_rerouted", "bob", "NO_SUITABLE_POSITION", "MATCHING"),
+        ("journey_ended_by_officer", "carol", "NO_CONTACT", "MATCHING"),
+    ]
+    resumed = next(p for p in journey.services.published if p["type"].endswith("journey_resumed.v1"))
+    assert resumed["held_days"] == pytest.approx(3, abs=0.01)

@@ -72,6 +72,12 @@ class JourneyParameters(BaseModel):
     search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")
     checkin_interval_days: int = Field(default=91, ge=7, description="Follow-up check-ins during training.")
     training_days: int = Field(default=1096, ge=365, description="Length of the Ausbildung (3 years).")
+    matching_from_level: str | None = Field(
+        default="B1",
+        pattern=r"^(A1|A2|B1|B2|C1|C2)$",
+        description="A class assessment (`level_reached`) at this level starts matching before the certificate "
+        "(overlapping the end of the course); the visa still waits for the certificate. None: the certificate only.",
+    )
 
 
 class JourneyInput(BaseModel):

@@ -48,6 +48,8 @@ VISA_FACTS = {
     "visa_granted",
     "visa_refused",
 }
+#: CEFR levels, lowest first.
+LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"]
 #: Stages in journey order (terminal ones are not in it).
 ORDER = [
     S.SUBMITTED,
@@ -155,6 +157,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._people_decide = False  # set in run(): False only for journeys recorded before the patch
         self._awaiting_officer = False  # a refused step waits for a case officer
         self._escalated = False  # the `Escalated` search attribute as last set
+        self._certified = False  # the language certificate the visa needs (exam_passed)
+        self._visa_waits_for: tuple[str, str] | None = None  # (contract, employer) signed before the certificate
 
     # --- signals, queries --------------------------------------------------------------------------
 
@@ -392,9 +396,30 @@ class ApprenticeJourneyWorkflow(OfficerActions):
     async def _on_exam_passed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
         if self._before(S.LANGUAGE_TRAINING):
             return False
-        if str(data.get("level")) in ("B1", "B2", "C1", "C2") and self._stage == S.LANGUAGE_TRAINING:
-            self._deadlines.close(dl.B1)
+        if not self._people_decide:  # journeys recorded before matching could start on a class assessment
+            if str(data.get("level")) in ("B1", "B2", "C1", "C2") and self._stage == S.LANGUAGE_TRAINING:
+                self._deadlines.close(dl.B1)
+                await self._start_matching("exam_passed")
+            return True
+        # training publishes exam_passed only when the mission's requirement is met: this is the certificate
+        self._certified = True
+        self._deadlines.close(dl.B1)
+        if self._stage == S.LANGUAGE_TRAINING:
             await self._start_matching("exam_passed")
+        elif self._visa_waits_for is not None:  # a contract signed before the certificate: the visa case now
+            contract_id, employer_id = self._visa_waits_for
+            self._visa_waits_for = None
+            await self._open_visa_case(contract_id, employer_id)
+        return True
+
+    async def _on_level_reached(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        """A class assessment at the programme's threshold starts matching before the certificate."""
+        threshold = self._input.parameters.matching_from_level
+        if not self._people_decide or threshold is None or self._stage != S.LANGUAGE_TRAINING:
+            return True
+        level = str(data.get("level"))
+        if level in LEVELS and LEVELS.index(level) >= LEVELS.index(threshold):
+            await self._start_matching("level_reached")  # the B1 deadline stays open until the certificate
         return True
 
     async def _start_matching(self, cause: str) -> None:
@@ -454,16 +479,22 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._deadlines.close(dl.MATCHING)
         self._deadlines.open(dl.CONTRACT_TO_VISA, workflow.now(), timedelta(days=p.contract_to_visa_due_days))
         await self._enter(S.CONTRACT_SIGNED, "contract_signed")
+        if self._people_decide and not self._certified:  # matching started on a class assessment
+            self._visa_waits_for = (str(data["contract_id"]), str(data["employer_id"]))
+            return True
+        await self._open_visa_case(str(data["contract_id"]), str(data["employer_id"]))
+        return True
+
+    async def _open_visa_case(self, contract_id: str, employer_id: str) -> None:
         await call(
             JourneyActivities.open_visa_case,
             api.OpenVisaCaseRequest(
                 candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"visa-case-{data['contract_id']}"),
-                contract_id=data["contract_id"],
-                employer_id=data["employer_id"],
+                idempotency_key=step_key(f"visa-case-{contract_id}"),
+                contract_id=contract_id,
+                employer_id=employer_id,
             ),
         )
-        return True
 
     async def _on_visa_case_opened(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
         if self._before(S.CONTRACT_SIGNED):

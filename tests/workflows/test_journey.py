@@ -219,3 +219,29 @@ async def test_early_termination_without_a_new_place_in_six_months(alone: Journe
     assert ("REPLACEMENT_WITHIN_6_MONTHS", "escalation") in j.services.escalations()
     await end(j, S.DROPPED_OUT, R.NO_SUITABLE_POSITION)
     assert (await j.handle.result()).outcome == S.DROPPED_OUT
+
+
+async def test_matching_starts_on_a_class_assessment_and_the_visa_waits_for_the_certificate(journey: Journey) -> None:
+    j = journey
+    await j.send("applications.application_preselected", occupation_code="29302")
+    await j.send("training.enrolled", cohort_id="C-1")
+    await j.env.sleep(timedelta(days=120))
+    await j.send("training.level_reached", level="A2")  # below the programme's threshold (B1): nothing yet
+    await j.env.sleep(timedelta(days=1))
+    assert await j.stage() == S.LANGUAGE_TRAINING
+    await j.send("training.level_reached", level="B1")
+    await j.env.sleep(timedelta(days=1))
+    assert await j.stage() == S.MATCHING and "request_matching" in j.services.names()
+    codes = [d["code"] for d in await j.handle.query("open_deadlines")]
+    assert "B1_WITHIN_9_MONTHS" in codes  # the certificate is still due
+    await j.send(
+        "matching.contract_signed", employer_id=EMPLOYER, position_id=POSITION, contract_id=uuid.uuid4(),
+        occupation_code="29302",
+    )  # fmt: skip
+    await j.env.sleep(timedelta(days=1))
+    assert await j.stage() == S.CONTRACT_SIGNED and "open_visa_case" not in j.services.names()
+    await j.send("training.exam_passed", level="B1")
+    await j.env.sleep(timedelta(days=1))
+    assert j.services.names().count("open_visa_case") == 1
+    codes = [d["code"] for d in await j.handle.query("open_deadlines")]
+    assert "B1_WITHIN_9_MONTHS" not in codes

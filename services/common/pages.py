@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from services.common.problems import Problem
 
@@ -28,3 +28,33 @@ def decode_cursor(cursor: str, parse_value: Callable[[str], V], parse_id: Callab
         return (parse_value(value) if value is not None else None), parse_id(id_)
     except (ValueError, TypeError, json.JSONDecodeError):
         raise Problem(400, "invalid-cursor", "Invalid cursor", "pass back next_cursor exactly as received") from None
+
+
+async def keyset_page(
+    sessions: Any,
+    statement: Any,
+    sort: Any,
+    ident: Any,
+    limit: int,
+    cursor: str | None,
+    *,
+    parse: Callable[[str], Any] = datetime.fromisoformat,
+) -> tuple[list[Any], str | None]:
+    """One page of `statement` ordered by (sort, ident) after `cursor`, and the cursor of the next page.
+
+    `sort` and `ident` are the columns; `parse` reads the sort key back from a cursor (a time by default)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    if cursor:
+        after, id_ = decode_cursor(cursor, parse, uuid.UUID)
+        statement = statement.where(sa.tuple_(sort, ident) > sa.tuple_(sa.literal(after), sa.literal(id_)))
+    statement = statement.order_by(sort, ident).limit(limit + 1)
+    async with sessions() as session:
+        rows = list((await session.exec(statement)).all())
+    items = rows[:limit]
+    if len(rows) <= limit:
+        return items, None
+    value, last_id = getattr(items[-1], sort.key), getattr(items[-1], ident.key)
+    return items, encode_cursor(value if isinstance(value, date | datetime) else str(value), last_id)

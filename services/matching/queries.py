@@ -11,7 +11,7 @@ from sqlmodel import SQLModel, col, select
 
 from services.common.apikeys import employer_scope
 from services.common.auth import Principal
-from services.common.pages import decode_cursor, encode_cursor
+from services.common.pages import keyset_page
 from services.common.problems import not_found
 from services.matching.context import (
     MatchingContext,
@@ -50,19 +50,9 @@ async def page(
     id_key: str = "id",
     parse: Any = datetime.fromisoformat,
 ) -> tuple[list[T], str | None]:
-    """One keyset page ordered by (key, id); `parse` reads the key back from a cursor."""
-    sort, ident = getattr(model, key), getattr(model, id_key)
-    if cursor:
-        after, id_ = decode_cursor(cursor, parse, uuid.UUID)
-        statement = statement.where(sa.tuple_(sort, ident) > sa.tuple_(sa.literal(after), sa.literal(id_)))
-    statement = statement.order_by(sort, ident).limit(limit + 1)
-    async with ctx.sessions() as session:
-        rows = list((await session.exec(statement)).all())
-    items = rows[:limit]
-    if len(rows) <= limit:
-        return items, None
-    value = getattr(items[-1], key)
-    return items, encode_cursor(value if isinstance(value, datetime) else str(value), getattr(items[-1], id_key))
+    """One keyset page ordered by (key, id)."""
+    sort, ident = sa.inspect(model).columns[key], sa.inspect(model).columns[id_key]
+    return await keyset_page(ctx.sessions, statement, sort, ident, limit, cursor, parse=parse)
 
 
 def scoped(actor: Principal, statement: Any, column: Any) -> Any:

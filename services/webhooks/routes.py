@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import Depends, Query
 from sqlmodel import col, select
 
@@ -14,7 +12,7 @@ from services.common.apikeys import employer_scope
 from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
 from services.common.idempotency import IDEMPOTENCY_DOC
-from services.common.pages import decode_cursor, encode_cursor
+from services.common.pages import keyset_page
 from services.common.problems import Problem
 from services.webhooks import commands as cmd
 from services.webhooks.catalog import event_types
@@ -60,15 +58,7 @@ async def _page(
     ctx: WebhooksContext, statement: Any, model: Any, limit: int, cursor: str | None
 ) -> tuple[list[Any], str | None]:
     """One keyset page ordered by (created_at, id)."""
-    if cursor:
-        after, id_ = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
-        key = sa.tuple_(col(model.created_at), col(model.id))
-        statement = statement.where(key > sa.tuple_(sa.literal(after), sa.literal(id_)))
-    statement = statement.order_by(col(model.created_at), col(model.id)).limit(limit + 1)
-    async with ctx.sessions() as session:
-        rows = list((await session.exec(statement)).all())
-    items = rows[:limit]
-    return items, encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+    return await keyset_page(ctx.sessions, statement, col(model.created_at), col(model.id), limit, cursor)
 
 
 ENDPOINT_LINKS = _links(

@@ -41,7 +41,8 @@ def run_service(
     """Parse the command line and run one of the service's processes until it is told to stop."""
     args = _parser(f"python -m {module}", consumers is not None).parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Only the API reads the service's own secrets; the relay, consumers and migrations never see them.
+    # The API reads the service's own settings (its secrets); the relay, migrations and consumers get the shared
+    # ones. A consumer that needs a secret of its own reads it itself (the webhook dispatcher signs deliveries).
     settings = settings_class() if args.command == "api" else plumbing_settings(settings_class)
     if args.command == "migrate" or (args.command == "api" and args.migrate):
         from services.common.migrations import upgrade_to_head

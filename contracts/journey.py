@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -300,3 +300,51 @@ class JourneyResult(BaseModel):
     candidate_id: UUID
     outcome: JourneyStage
     history: list[StageEntry]
+
+
+# --- the journey's children: their ids, inputs and outcomes ------------------------------------------------
+
+
+class VisaInput(BaseModel):
+    candidate_id: UUID
+    visa_case_id: UUID
+    consulate: str
+    accelerated: bool = False
+
+
+class VisaOutcome(BaseModel):
+    granted: bool
+    valid_until: str | None = None
+    reason_code: str | None = None
+    steps: list[str] = Field(default_factory=list, description="Steps seen, in order (no personal data).")
+
+
+class FollowUpInput(BaseModel):
+    candidate_id: UUID
+    employer_id: str | None
+    arrived_on: date
+    visa_valid_until: date | None = None
+    parameters: JourneyParameters = Field(default_factory=JourneyParameters)
+    occupation_codes: list[str] = Field(default_factory=list, description="What re-matching asks for.")
+    matching_round: int = Field(default=1, ge=1, description="The journey's last matching round.")
+    # carried across continue-as-new
+    run: int = 1
+    started_at: datetime | None = None
+    deadlines: list[DeadlineView] = Field(default_factory=list)
+    next_checkin_at: datetime | None = None
+    searching: bool = False
+    seen: list[str] = Field(default_factory=list)
+
+
+class FollowUpOutcome(BaseModel):
+    outcome: JourneyStage
+    reason: str
+    employer_id: str | None = None
+
+
+def visa_workflow_id(candidate_id: UUID | str) -> str:
+    return f"visa-{candidate_id}"
+
+
+def follow_up_workflow_id(candidate_id: UUID | str) -> str:
+    return f"follow-up-{candidate_id}"

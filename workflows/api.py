@@ -31,6 +31,7 @@ from contracts.journey import (
     RerouteJourney,
     ResumeJourney,
     WithdrawJourney,
+    follow_up_workflow_id,
     journey_workflow_id,
 )
 from services.common import audit
@@ -41,7 +42,7 @@ from services.common.fields import MULTI_LINE
 from services.common.idempotency import IDEMPOTENCY_DOC
 from services.common.problems import Problem, problem_doc
 from workflows.config import JourneySettings, connect_temporal
-from workflows.follow_up import FollowUpWorkflow, follow_up_workflow_id
+from workflows.follow_up import FollowUpWorkflow
 from workflows.journey import ApprenticeJourneyWorkflow
 from workflows.tables import JourneyActionRecord
 

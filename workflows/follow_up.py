@@ -14,42 +14,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from contracts.activities import FollowUpTaskRequest, MatchRequest
-    from contracts.journey import DeadlineEscalated, DeadlineView, JourneyFact, JourneyParameters, JourneyStage
+    from contracts.journey import (
+        DeadlineEscalated,
+        DeadlineView,
+        FollowUpInput,
+        FollowUpOutcome,
+        JourneyFact,
+        JourneyStage,
+    )
     from workflows import deadlines as dl
     from workflows.activities import JourneyActivities
     from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
-
-
-class FollowUpInput(BaseModel):
-    candidate_id: UUID
-    employer_id: str | None
-    arrived_on: date
-    visa_valid_until: date | None = None
-    parameters: JourneyParameters = Field(default_factory=JourneyParameters)
-    occupation_codes: list[str] = Field(default_factory=list, description="What re-matching asks for.")
-    matching_round: int = Field(default=1, ge=1, description="The journey's last matching round.")
-    # carried across continue-as-new
-    run: int = 1
-    started_at: datetime | None = None
-    deadlines: list[DeadlineView] = Field(default_factory=list)
-    next_checkin_at: datetime | None = None
-    searching: bool = False
-    seen: list[str] = Field(default_factory=list)
-
-
-class FollowUpOutcome(BaseModel):
-    outcome: JourneyStage
-    reason: str
-    employer_id: str | None = None
-
-
-def follow_up_workflow_id(candidate_id: UUID | str) -> str:
-    return f"follow-up-{candidate_id}"
 
 
 @workflow.defn

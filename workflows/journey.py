@@ -21,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from contracts.journey import (
         TERMINAL_STAGES,
         DeadlineEscalated,
+        FollowUpInput,
+        FollowUpOutcome,
         JourneyFact,
         JourneyInput,
         JourneyResult,
@@ -28,14 +30,18 @@ with workflow.unsafe.imports_passed_through():
         JourneyView,
         StageChanged,
         StageEntry,
+        VisaInput,
+        VisaOutcome,
+        follow_up_workflow_id,
+        visa_workflow_id,
     )
     from workflows import deadlines as dl
     from workflows import search
     from workflows.activities import JourneyActivities
-    from workflows.follow_up import FollowUpInput, FollowUpOutcome, FollowUpWorkflow, follow_up_workflow_id
+    from workflows.follow_up import FollowUpWorkflow
     from workflows.journey_actions import Command, OfficerActions
     from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
-    from workflows.visa import VisaInput, VisaOutcome, VisaProcessWorkflow, visa_workflow_id
+    from workflows.visa import VisaProcessWorkflow
 
 S = JourneyStage
 

@@ -9,37 +9,17 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import timedelta
-from uuid import UUID
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.journey import JourneyFact
-
-
-class VisaInput(BaseModel):
-    candidate_id: UUID
-    visa_case_id: UUID
-    consulate: str
-    accelerated: bool = False
-
-
-class VisaOutcome(BaseModel):
-    granted: bool
-    valid_until: str | None = None
-    reason_code: str | None = None
-    steps: list[str] = Field(default_factory=list, description="Steps seen, in order (no personal data).")
+    from contracts.journey import JourneyFact, VisaInput, VisaOutcome
 
 
 #: `workflow.patched` id: a refusal ends the visa process at once (runs recorded before it waited for a
 #: remonstration's answer, for at most LEGACY_REMONSTRATION_WAIT; only their replay takes that path).
 NO_REMONSTRATION = "no-remonstration"
 LEGACY_REMONSTRATION_WAIT = timedelta(days=60)
-
-
-def visa_workflow_id(candidate_id: UUID | str) -> str:
-    return f"visa-{candidate_id}"
 
 
 @workflow.defn

@@ -327,6 +327,9 @@ class FollowUpInput(BaseModel):
     parameters: JourneyParameters = Field(default_factory=JourneyParameters)
     occupation_codes: list[str] = Field(default_factory=list, description="What re-matching asks for.")
     matching_round: int = Field(default=1, ge=1, description="The journey's last matching round.")
+    contract_starts_on: date | None = Field(default=None, description="Probation counts from the contract's start.")
+    probation_months: int | None = Field(default=None, ge=1, le=4, description="The contract's probation (1-4).")
+    training_ends_on: date | None = Field(default=None, description="The training's end as contracted.")
     # carried across continue-as-new
     run: int = 1
     started_at: datetime | None = None

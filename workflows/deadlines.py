@@ -6,7 +6,7 @@ No Temporal here: the workflows keep a Deadlines object in their state and ask i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from contracts.journey import DeadlineView
@@ -18,6 +18,36 @@ ADDRESS_REGISTRATION = "ADDRESS_REGISTRATION_14_DAYS"
 RESIDENCE_PERMIT = "RESIDENCE_PERMIT_BEFORE_VISA_EXPIRY"
 PROBATION_END = "PROBATION_END"
 REPLACEMENT_SEARCH = "REPLACEMENT_WITHIN_6_MONTHS"
+
+
+def day_start(value: object) -> datetime | None:
+    """Midnight (UTC) of a date given as a date or ISO text: deadlines count from the date in the fact."""
+    from datetime import UTC
+
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    try:
+        parsed = date.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+
+
+def day(value: object) -> date | None:
+    """The date of a fact's date field (None when absent or not a date)."""
+    start = day_start(value) if value is not None else None
+    return start.date() if start is not None else None
+
+
+def add_months(start: datetime, months: int) -> datetime:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    import calendar
+
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class Firing(StrEnum):

@@ -84,7 +84,7 @@ class FollowUpWorkflow:
             if self._outcome is None and now >= next_checkin:
                 await self._guarded(self._task("checkin", now.date() + timedelta(days=7), f"checkin-{now.date()}"))
                 next_checkin = now + timedelta(days=p.checkin_interval_days)
-            if self._outcome is None and now - started >= timedelta(days=p.training_days + 365):
+            if self._outcome is None and self._completion_overdue(now, started):
                 await self._no_completion_report(now, p.decision_window_days)
             if self._outcome is None and now >= year_end:
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -103,6 +103,14 @@ class FollowUpWorkflow:
                     )
                 )
         return self._outcome
+
+    def _completion_overdue(self, now: datetime, started: datetime) -> bool:
+        """A year after the training's end (as contracted, else the programme's length) with no completion."""
+        p, ends = self._input.parameters, self._input.training_ends_on
+        if self._people_decide and ends is not None:
+            end = dl.day_start(ends)
+            return end is not None and now >= end + timedelta(days=365)
+        return now - started >= timedelta(days=p.training_days + 365)
 
     async def _no_completion_report(self, now: datetime, window_days: int) -> None:
         """No completion reported a year after the training's planned end: a case officer is asked (again
@@ -151,7 +159,8 @@ class FollowUpWorkflow:
 
     async def _arrival_tasks(self, follow: FollowUpInput, now: datetime) -> None:
         p = follow.parameters
-        self._deadlines.open(dl.ADDRESS_REGISTRATION, now, timedelta(days=p.address_registration_days))
+        arrived = (dl.day_start(follow.arrived_on) or now) if self._people_decide else now
+        self._deadlines.open(dl.ADDRESS_REGISTRATION, arrived, timedelta(days=p.address_registration_days))
         await self._task(
             "address_registration",
             follow.arrived_on + timedelta(days=p.address_registration_days),
@@ -162,7 +171,17 @@ class FollowUpWorkflow:
             permit_due -= timedelta(days=p.residence_permit_margin_days)
             self._deadlines.open(dl.RESIDENCE_PERMIT, now, max(permit_due - now, timedelta(days=1)))
             await self._task("residence_permit", permit_due.date(), "residence-permit")
-        self._deadlines.open(dl.PROBATION_END, now, timedelta(days=p.probation_days))
+        self._open_probation(now)
+
+    def _open_probation(self, now: datetime) -> None:
+        """Probation ends the contract's probation months after the contract's start (not after arrival)."""
+        follow, p = self._input, self._input.parameters
+        start = dl.day_start(follow.contract_starts_on) if follow.contract_starts_on else None
+        if self._people_decide and start is not None and follow.probation_months:
+            end = dl.add_months(start, follow.probation_months)
+            self._deadlines.open(dl.PROBATION_END, now, max(end - now, timedelta(seconds=1)))
+        else:
+            self._deadlines.open(dl.PROBATION_END, now, timedelta(days=p.probation_days))
 
     async def _task(self, task: str, due_on: date, step: str) -> None:
         await call(
@@ -204,14 +223,16 @@ class FollowUpWorkflow:
             self._searching = True
             self._input = self._input.model_copy(update={"matching_round": self._input.matching_round + 1})
             self._deadlines.close(dl.PROBATION_END)
+            # the six months count from the contract's last day, not from when the fact arrived
+            ended = (dl.day_start(data.get("terminated_on")) or now) if self._people_decide else now
             self._deadlines.open(
                 dl.REPLACEMENT_SEARCH,
-                now,
+                ended,
                 timedelta(days=p.search_period_days),
                 lapse_outcome=JourneyStage.DROPPED_OUT.value,
             )
             await self._task(
-                "replacement_search", (now + timedelta(days=p.search_period_days)).date(), f"search-{fact.event_id}"
+                "replacement_search", (ended + timedelta(days=p.search_period_days)).date(), f"search-{fact.event_id}"
             )
             await call(
                 JourneyActivities.request_matching,
@@ -226,7 +247,14 @@ class FollowUpWorkflow:
             self._searching = False
             self._employer = str(data.get("employer_id"))
             self._deadlines.close(dl.REPLACEMENT_SEARCH)
-            self._deadlines.open(dl.PROBATION_END, now, timedelta(days=p.probation_days))
+            if self._people_decide:  # the new contract's own start, probation and end
+                contract = {
+                    "contract_starts_on": dl.day(data.get("starts_on")),
+                    "probation_months": data.get("probation_months"),
+                    "training_ends_on": dl.day(data.get("ends_on")),
+                }
+                self._input = self._input.model_copy(update=contract)
+            self._open_probation(now)
 
     async def _fire(self, now: datetime) -> None:
         for deadline, firing in self._deadlines.fire(now, decide_on_lapse=not self._people_decide):

@@ -164,6 +164,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._awaiting_officer = False  # a refused step waits for a case officer
         self._escalated = False  # the `Escalated` search attribute as last set
         self._certified = False  # the language certificate the visa needs (exam_passed)
+        self._contract: dict[str, Any] = {}  # start, probation months and end of the signed contract
         self._visa_waits_for: tuple[str, str] | None = None  # (contract, employer) signed before the certificate
 
     # --- signals, queries --------------------------------------------------------------------------
@@ -383,16 +384,17 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         workflow.upsert_search_attributes([search.COHORT_ID.value_set(str(data.get("cohort_id")))])
         if self._stage != S.PRESELECTED:  # a re-enrolment after a re-route: the B1 deadline is already open
             return True
-        self._open_b1_deadline()
+        course_start = dl.day_start(data.get("starts_on")) if self._people_decide else None
+        self._open_b1_deadline(course_start)  # counted from the course's start, not from when the fact arrived
         await self._enter(S.LANGUAGE_TRAINING, "enrolled")
         return True
 
-    def _open_b1_deadline(self) -> None:
-        """B1 within 9 months of enrolment: reminder at 6, escalation at 9, extensions up to 18."""
+    def _open_b1_deadline(self, start: Any = None) -> None:
+        """B1 within 9 months of the course's start: reminder at 6, escalation at 9, extensions up to 18."""
         p = self._input.parameters
         self._deadlines.open(
             dl.B1,
-            workflow.now(),
+            start or workflow.now(),
             timedelta(days=p.b1_due_days),
             reminder_in=timedelta(days=p.b1_reminder_days),
             max_in=timedelta(days=p.b1_max_days),
@@ -484,6 +486,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         )
         self._deadlines.close(dl.MATCHING)
         self._deadlines.open(dl.CONTRACT_TO_VISA, workflow.now(), timedelta(days=p.contract_to_visa_due_days))
+        self._contract = {k: data.get(k) for k in ("starts_on", "probation_months", "ends_on")}
         await self._enter(S.CONTRACT_SIGNED, "contract_signed")
         if self._people_decide and not self._certified:  # matching started on a class assessment
             self._visa_waits_for = (str(data["contract_id"]), str(data["employer_id"]))
@@ -578,6 +581,9 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             parameters=self._input.parameters,
             occupation_codes=self._input.occupation_codes,
             matching_round=self._round,
+            contract_starts_on=dl.day(self._contract.get("starts_on")) if self._people_decide else None,
+            probation_months=self._contract.get("probation_months") if self._people_decide else None,
+            training_ends_on=dl.day(self._contract.get("ends_on")) if self._people_decide else None,
         )
         await self._start_child(
             "follow_up", FollowUpWorkflow.run, follow, follow_up_workflow_id(self._input.candidate_id)

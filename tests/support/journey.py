@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,10 @@ async def start_time_env() -> WorkflowEnvironment:
     return env
 
 
+#: Date fields that lie ahead of the fact (days after today) when a test does not give them.
+FUTURE_DAYS = {"ends_on": 1095, "valid_until": 365, "expires_on": 14}
+
+
 @dataclass
 class Journey:
     """One candidate's journey under test, with helpers to send facts as the bridge would."""
@@ -48,6 +52,13 @@ class Journey:
     services: FakeServices
 
     async def send(self, type_: str, **data: Any) -> None:
+        """Signal a fact; its dates not given are the test server's today (ends and validity in the future)."""
+        clock = getattr(self.env, "get_current_time", None)  # a real server's journeys run on real time
+        today = (await clock()).date() if clock else datetime.now(UTC).date()
+        cls = CATALOG[f"thamm.{type_}.v1"]
+        for name, field in cls.model_fields.items():
+            if name not in data and field.annotation in (date, "date", date | None, "date | None"):
+                data[name] = today + timedelta(days=FUTURE_DAYS.get(name, 0))
         await self.handle.signal(ApprenticeJourneyWorkflow.fact, fact(type_, self.candidate_id, **data))
 
     async def stage(self) -> str:

@@ -29,7 +29,7 @@ async def test_the_whole_three_year_journey(journey: Journey) -> None:
     await j.env.sleep(timedelta(days=20))
     assert await j.stage() == S.PRE_DEPARTURE
     await j.send("monitoring.predeparture_completed")
-    await j.send("monitoring.arrival_confirmed", arrived_on="2026-08-20")
+    await j.send("monitoring.arrival_confirmed")
     await j.env.sleep(timedelta(days=5))
     await j.send("monitoring.address_registered")
     await j.send("monitoring.residence_permit_issued")
@@ -149,7 +149,7 @@ async def test_a_termination_at_the_trainees_fault_is_reviewed_by_a_case_officer
     j = alone
     await to_visa(j)
     await j.send("visa.visa_granted", valid_until="2027-06-30")
-    await j.send("monitoring.arrival_confirmed", arrived_on="2026-08-20")
+    await j.send("monitoring.arrival_confirmed")
     await j.env.sleep(timedelta(days=40))
     await j.send(
         "monitoring.training_terminated",
@@ -172,7 +172,7 @@ async def test_early_termination_with_replacement(journey: Journey) -> None:
     j = journey
     await to_visa(j)
     await j.send("visa.visa_granted", valid_until="2027-06-30")
-    await j.send("monitoring.arrival_confirmed", arrived_on="2026-08-20")
+    await j.send("monitoring.arrival_confirmed")
     await j.send("monitoring.probation_passed", employer_id=EMPLOYER)
     await j.env.sleep(timedelta(days=200))
     await j.send(
@@ -205,7 +205,7 @@ async def test_early_termination_without_a_new_place_in_six_months(alone: Journe
     j = alone
     await to_visa(j)
     await j.send("visa.visa_granted", valid_until="2027-06-30")
-    await j.send("monitoring.arrival_confirmed", arrived_on="2026-08-20")
+    await j.send("monitoring.arrival_confirmed")
     await j.send("monitoring.probation_passed", employer_id=EMPLOYER)
     await j.send(
         "monitoring.training_terminated",
@@ -245,3 +245,51 @@ async def test_matching_starts_on_a_class_assessment_and_the_visa_waits_for_the_
     assert j.services.names().count("open_visa_case") == 1
     codes = [d["code"] for d in await j.handle.query("open_deadlines")]
     assert "B1_WITHIN_9_MONTHS" not in codes
+
+
+async def test_deadlines_count_from_the_dates_in_the_facts_even_when_a_fact_comes_late(journey: Journey) -> None:
+    from datetime import UTC, datetime
+
+    j = journey
+    today = (await j.env.get_current_time()).date()
+    started = today - timedelta(days=200)  # the enrolment fact arrives long after the course began
+    await j.send("applications.application_preselected", occupation_code="29302")
+    await j.send("training.enrolled", cohort_id="C-1", starts_on=started.isoformat())
+    await j.env.sleep(timedelta(hours=1))
+    b1 = next(d for d in await j.handle.query("open_deadlines") if d["code"] == "B1_WITHIN_9_MONTHS")
+    due = datetime(started.year, started.month, started.day, tzinfo=UTC) + timedelta(days=274)
+    assert datetime.fromisoformat(b1["due_at"]) == due
+    assert j.services.escalations() == [("B1_WITHIN_9_MONTHS", "reminder")]  # 182 days had already passed
+
+
+async def test_probation_and_the_search_count_from_the_contract_and_the_termination(alone: Journey) -> None:
+    from datetime import UTC, datetime
+
+    from contracts.journey import follow_up_workflow_id
+    from workflows.follow_up import FollowUpWorkflow
+
+    j = alone
+    await to_matching(j)
+    today = (await j.env.get_current_time()).date()
+    contract_start = today + timedelta(days=20)
+    await j.send(
+        "matching.contract_signed", employer_id=EMPLOYER, position_id=POSITION, contract_id=uuid.uuid4(),
+        occupation_code="29302", starts_on=contract_start.isoformat(), probation_months=2,
+    )  # fmt: skip
+    await j.send("visa.visa_case_opened", consulate="rabat")
+    await j.send("visa.visa_granted", valid_until=(today + timedelta(days=365)).isoformat())
+    await j.send("monitoring.arrival_confirmed")
+    await j.env.sleep(timedelta(days=1))
+    follow_up = j.client.get_workflow_handle(follow_up_workflow_id(j.candidate_id))
+    deadlines = {d.code: d for d in await follow_up.query(FollowUpWorkflow.open_deadlines)}
+    start = datetime(contract_start.year, contract_start.month, contract_start.day, tzinfo=UTC)
+    assert deadlines["PROBATION_END"].due_at.date() == (start + timedelta(days=61)).date()  # two months
+    terminated = today - timedelta(days=30)  # reported a month late
+    await j.send(
+        "monitoring.training_terminated", employer_id=EMPLOYER, initiated_by="employer", trainee_at_fault=False,
+        during_probation=True, terminated_on=terminated.isoformat(),
+    )  # fmt: skip
+    await j.env.sleep(timedelta(hours=1))
+    deadlines = {d.code: d for d in await follow_up.query(FollowUpWorkflow.open_deadlines)}
+    search_due = datetime(terminated.year, terminated.month, terminated.day, tzinfo=UTC) + timedelta(days=182)
+    assert deadlines["REPLACEMENT_WITHIN_6_MONTHS"].due_at == search_due

@@ -109,7 +109,8 @@ class FollowUpTaskRequest(ActivityRequest):
     """monitoring: `POST /v1/follow-up-tasks` - a task for the follow-up officer (check-in, registration, permit)."""
 
     task: str = Field(
-        description="`checkin`, `address_registration`, `residence_permit`, `probation_review`, `replacement_search`."
+        description="`checkin`, `address_registration`, `residence_permit`, `residence_permit_renewal`, "
+        "`probation_review`, `replacement_search`."
     )
     due_on: date
     employer_id: UUID | None = None

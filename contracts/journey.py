@@ -67,6 +67,7 @@ class JourneyParameters(BaseModel):
     contract_to_visa_due_days: int = Field(default=122, ge=1, description="Visa due after the contract (4 months).")
     address_registration_days: int = Field(default=14, ge=1, description="Address registration after arrival.")
     residence_permit_margin_days: int = Field(default=14, ge=0, description="Escalate this long before visa expiry.")
+    permit_renewal_margin_days: int = Field(default=90, ge=0, description="Renew this long before the permit expires.")
     probation_days: int = Field(default=120, ge=30, le=122, description="Probation (Probezeit): 1 to 4 months.")
     decision_window_days: int = Field(default=30, ge=1, description="Time an officer has to decide an escalation.")
     search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")

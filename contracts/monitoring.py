@@ -110,6 +110,13 @@ class AddressRegistered(_MonitoringEvent):
     registered_on: date = Field(description="Date of the registration.")
 
 
+class ResidencePermitApplied(_MonitoringEvent):
+    """The apprentice applied for the residence permit before the visa expired (the visa deadline is met)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "residence_permit_applied")
+    applied_on: date = Field(description="Date of the application at the foreigners authority.")
+
+
 class ResidencePermitIssued(_MonitoringEvent):
     """The foreigners authority issued the residence permit; it must come before the visa expires."""
 
@@ -118,4 +125,4 @@ class ResidencePermitIssued(_MonitoringEvent):
     valid_until: date = Field(description="Last day of validity (renewal follow-up).")
 
 
-EVENTS = (*EVENTS, AddressRegistered, ResidencePermitIssued)
+EVENTS = (*EVENTS, AddressRegistered, ResidencePermitApplied, ResidencePermitIssued)

@@ -200,8 +200,15 @@ class FollowUpWorkflow:
         p = self._input.parameters
         if name == "address_registered":
             self._deadlines.close(dl.ADDRESS_REGISTRATION)
+        elif name == "residence_permit_applied" and self._people_decide:
+            self._deadlines.close(dl.RESIDENCE_PERMIT)  # applied before the visa expired: the deadline is met
         elif name == "residence_permit_issued":
             self._deadlines.close(dl.RESIDENCE_PERMIT)
+            valid_until = dl.day_start(data.get("valid_until")) if self._people_decide else None
+            if valid_until is not None:  # a renewal reminder before the permit runs out
+                renew_by = valid_until - timedelta(days=p.permit_renewal_margin_days)
+                self._deadlines.open(dl.PERMIT_RENEWAL, now, max(renew_by - now, timedelta(seconds=1)))
+                await self._task("residence_permit_renewal", renew_by.date(), f"permit-renewal-{fact.event_id}")
         elif name == "probation_passed":
             self._deadlines.close(dl.PROBATION_END)
         elif name == "training_completed":

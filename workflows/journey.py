@@ -107,6 +107,7 @@ JOURNEY_FACTS = frozenset(
                 "predeparture_completed",
                 "arrival_confirmed",
                 "address_registered",
+                "residence_permit_applied",
                 "residence_permit_issued",
                 "probation_passed",
                 "training_terminated",
@@ -120,6 +121,7 @@ JOURNEY_FACTS = frozenset(
 )
 FOLLOW_UP_FACTS = {
     "address_registered",
+    "residence_permit_applied",
     "residence_permit_issued",
     "probation_passed",
     "training_terminated",

@@ -293,3 +293,35 @@ async def test_probation_and_the_search_count_from_the_contract_and_the_terminat
     deadlines = {d.code: d for d in await follow_up.query(FollowUpWorkflow.open_deadlines)}
     search_due = datetime(terminated.year, terminated.month, terminated.day, tzinfo=UTC) + timedelta(days=182)
     assert deadlines["REPLACEMENT_WITHIN_6_MONTHS"].due_at == search_due
+
+
+async def test_a_permit_applied_meets_the_visa_deadline_and_an_issued_permit_opens_its_renewal(
+    journey: Journey,
+) -> None:
+    from datetime import UTC, datetime
+
+    from contracts.journey import follow_up_workflow_id
+    from workflows.follow_up import FollowUpWorkflow
+
+    j = journey
+    await to_visa(j)
+    today = (await j.env.get_current_time()).date()
+    await j.send("visa.visa_granted", valid_until=(today + timedelta(days=120)).isoformat())
+    await j.send("monitoring.arrival_confirmed")
+    await j.env.sleep(timedelta(days=1))
+    follow_up = j.client.get_workflow_handle(follow_up_workflow_id(j.candidate_id))
+
+    async def codes() -> set[str]:
+        return {d.code for d in await follow_up.query(FollowUpWorkflow.open_deadlines)}
+
+    assert "RESIDENCE_PERMIT_BEFORE_VISA_EXPIRY" in await codes()
+    await j.send("monitoring.residence_permit_applied")
+    await j.env.sleep(timedelta(hours=1))
+    assert "RESIDENCE_PERMIT_BEFORE_VISA_EXPIRY" not in await codes()  # applied in time: the deadline is met
+    valid_until = today + timedelta(days=400)
+    await j.send("monitoring.residence_permit_issued", valid_until=valid_until.isoformat())
+    await j.env.sleep(timedelta(hours=1))
+    renewal = {d.code: d for d in await follow_up.query(FollowUpWorkflow.open_deadlines)}["RESIDENCE_PERMIT_RENEWAL"]
+    expected = datetime(valid_until.year, valid_until.month, valid_until.day, tzinfo=UTC) - timedelta(days=90)
+    assert renewal.due_at == expected
+    assert "residence_permit_renewal" in [r.task for n, r in j.services.calls if n == "create_follow_up_task"]

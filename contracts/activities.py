@@ -110,7 +110,7 @@ class FollowUpTaskRequest(ActivityRequest):
 
     task: str = Field(
         description="`checkin`, `address_registration`, `residence_permit`, `residence_permit_renewal`, "
-        "`probation_review`, `replacement_search`."
+        "`probation_review`, `replacement_search`, `final_exam_retake`."
     )
     due_on: date
     employer_id: UUID | None = None

@@ -68,6 +68,9 @@ class JourneyParameters(BaseModel):
     address_registration_days: int = Field(default=14, ge=1, description="Address registration after arrival.")
     residence_permit_margin_days: int = Field(default=14, ge=0, description="Escalate this long before visa expiry.")
     permit_renewal_margin_days: int = Field(default=90, ge=0, description="Renew this long before the permit expires.")
+    final_exam_retake_days: int = Field(
+        default=365, ge=30, le=365, description="A failed final exam extends the training to the retake (§21(3) BBiG)."
+    )
     probation_days: int = Field(default=120, ge=30, le=122, description="Probation (Probezeit): 1 to 4 months.")
     decision_window_days: int = Field(default=30, ge=1, description="Time an officer has to decide an escalation.")
     search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")

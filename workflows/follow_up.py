@@ -211,7 +211,15 @@ class FollowUpWorkflow:
                 await self._task("residence_permit_renewal", renew_by.date(), f"permit-renewal-{fact.event_id}")
         elif name == "probation_passed":
             self._deadlines.close(dl.PROBATION_END)
+        elif name == "training_completed" and self._people_decide and not data.get("final_exam_passed"):
+            # a failed final exam is not a completion: the training extends to the next retake, at most a
+            # year (§21(3) BBiG); the retake's pass completes it, a lapsed year escalates
+            if dl.FINAL_EXAM_RETAKE not in self._deadlines.items:
+                self._deadlines.open(dl.FINAL_EXAM_RETAKE, now, timedelta(days=p.final_exam_retake_days))
+                due = (now + timedelta(days=p.final_exam_retake_days)).date()
+                await self._task("final_exam_retake", due, f"retake-{fact.event_id}")
         elif name == "training_completed":
+            self._deadlines.close(dl.FINAL_EXAM_RETAKE)
             self._outcome = FollowUpOutcome(
                 outcome=JourneyStage.COMPLETED,
                 reason="FINAL_EXAM_PASSED" if data.get("final_exam_passed") else "COMPLETED_WITHOUT_FINAL_EXAM",

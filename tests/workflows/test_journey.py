@@ -325,3 +325,18 @@ async def test_a_permit_applied_meets_the_visa_deadline_and_an_issued_permit_ope
     expected = datetime(valid_until.year, valid_until.month, valid_until.day, tzinfo=UTC) - timedelta(days=90)
     assert renewal.due_at == expected
     assert "residence_permit_renewal" in [r.task for n, r in j.services.calls if n == "create_follow_up_task"]
+
+
+async def test_a_failed_final_exam_extends_the_training_to_the_retake(journey: Journey) -> None:
+    j = journey
+    await to_visa(j)
+    await j.send("visa.visa_granted", valid_until="2027-06-30")
+    await j.send("monitoring.arrival_confirmed")
+    await j.send("monitoring.probation_passed", employer_id=EMPLOYER)
+    await j.env.sleep(timedelta(days=10))
+    await j.send("monitoring.training_completed", final_exam_passed=False)
+    await j.env.sleep(timedelta(days=30))
+    assert await j.stage() == S.IN_TRAINING  # not completed: the retake is within a year
+    assert "final_exam_retake" in [r.task for n, r in j.services.calls if n == "create_follow_up_task"]
+    await j.send("monitoring.training_completed", final_exam_passed=True)
+    assert (await j.handle.result()).outcome == S.COMPLETED

@@ -94,6 +94,18 @@ class OpenVisaCaseResponse(BaseModel):
     consulate: str
 
 
+class CancelVisaCaseRequest(ActivityRequest):
+    """visa: `POST /v1/visa-cases/{visa_case_id}/cancel` - compensation when the offer or contract falls away
+    after the case was opened. `visa_case_id` goes in the path only; a repeat answers 2xx with cancelled=False."""
+
+    visa_case_id: UUID
+    reason_code: str
+
+
+class CancelVisaCaseResponse(BaseModel):
+    cancelled: bool = Field(description="False when it was already cancelled or decided (still a 2xx).")
+
+
 class PredepartureRequest(ActivityRequest):
     """monitoring: `POST /v1/predeparture` - start orientation, insurance and travel tasks."""
 

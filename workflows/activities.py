@@ -96,6 +96,12 @@ class JourneyActivities:
         return await self._post(f"{self.settings.visa_url}/v1/visa-cases", request, api.OpenVisaCaseResponse)
 
     @activity.defn
+    async def cancel_visa_case(self, request: api.CancelVisaCaseRequest) -> api.CancelVisaCaseResponse:
+        """Compensation: cancel the visa case of an offer or contract that fell away before arrival."""
+        url = f"{self.settings.visa_url}/v1/visa-cases/{request.visa_case_id}/cancel"
+        return await self._post(url, request, api.CancelVisaCaseResponse, frozenset({"visa_case_id"}))
+
+    @activity.defn
     async def start_predeparture(self, request: api.PredepartureRequest) -> api.PredepartureResponse:
         """Ask the monitoring service to start pre-departure tasks."""
         return await self._post(f"{self.settings.monitoring_url}/v1/predeparture", request, api.PredepartureResponse)
@@ -131,6 +137,7 @@ class JourneyActivities:
             self.request_matching,
             self.release_position,
             self.open_visa_case,
+            self.cancel_visa_case,
             self.start_predeparture,
             self.create_follow_up_task,
             self.publish_journey_event,

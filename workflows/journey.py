@@ -54,6 +54,8 @@ VISA_FACTS = {
     "visa_granted",
     "visa_refused",
 }
+#: Stages after the contract and before arrival: a place that falls away here is undone at once.
+BEFORE_ARRIVAL = (S.CONTRACT_SIGNED, S.VISA, S.PRE_DEPARTURE)
 #: CEFR levels, lowest first.
 LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"]
 #: Stages in journey order (terminal ones are not in it).
@@ -157,6 +159,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             "position_id": None,
             "consulate": None,
             "visa_valid_until": None,
+            "visa_case_id": None,
         }
         self._round = 1
         self._visa: VisaOutcome | None = None
@@ -464,6 +467,10 @@ class ApprenticeJourneyWorkflow(OfficerActions):
     async def _on_offer_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
         if self._before(S.MATCHING):
             return False
+        if self._people_decide and self._stage in BEFORE_ARRIVAL:  # the visa case is open: undo it first
+            self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+            await self._undo_before_arrival("OFFER_WITHDRAWN")
+            return True
         if self._stage not in (S.MATCHING, S.CONTRACT_SIGNED):
             return True
         self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
@@ -472,6 +479,36 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._round += 1
         await self._start_matching("offer_withdrawn")
         return True
+
+    async def _on_training_terminated(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        """A termination before arrival is handled at once (after arrival the follow-up has it)."""
+        arrival_waiting = any(f.event_type.endswith(".arrival_confirmed.v1") for f in self._deferred)
+        if self._people_decide and self._stage in BEFORE_ARRIVAL and not arrival_waiting and self._visa is None:
+            await self._undo_before_arrival("TERMINATED_BEFORE_ARRIVAL")
+            return True
+        return not self._before(S.ARRIVED)  # after an arrival still being recorded: it waits for it
+
+    async def _undo_before_arrival(self, reason: str) -> None:
+        """The place fell away after the contract: stop the visa process and cancel its case, release the
+        position, and look for a new place (the next matching round)."""
+        visa = self._children.pop("visa", None)
+        if visa is not None and not visa.done():
+            visa.cancel()
+        self._visa = None
+        case = self._ids.get("visa_case_id")
+        if case:
+            request = api.CancelVisaCaseRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=step_key(f"cancel-visa-{case}"),
+                visa_case_id=case,
+                reason_code=reason,
+            )
+            await self._compensating(call(JourneyActivities.cancel_visa_case, request))
+            self._ids["visa_case_id"] = None
+        await self._compensate_position(reason)
+        self._deadlines.close(dl.CONTRACT_TO_VISA)
+        self._round += 1
+        await self._start_matching(reason.lower())
 
     async def _on_contract_signed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
         if self._before(S.MATCHING):
@@ -513,6 +550,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if self._stage != S.CONTRACT_SIGNED:
             return True
         self._ids["consulate"] = str(data["consulate"])
+        self._ids["visa_case_id"] = str(data["visa_case_id"])
         workflow.upsert_search_attributes([search.CONSULATE.value_set(str(data["consulate"]))])
         await self._enter(S.VISA, "visa_case_opened")
         visa = VisaInput(
@@ -537,6 +575,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             except asyncio.CancelledError:  # the journey ended (an officer's decision) and stopped the child
                 return
             except ChildWorkflowError as exc:  # a broken child must not leave the journey waiting forever
+                if self._children.get(kind) is not handle:  # the journey stopped it (a place fell away)
+                    return
                 workflow.logger.error("child %s failed: %s", child_id, exc)
                 result = (
                     VisaOutcome(granted=False, reason_code="VISA_PROCESS_FAILED")

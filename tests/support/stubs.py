@@ -58,6 +58,11 @@ class FakeServices:
             self._record("open_visa_case", request)
             return api.OpenVisaCaseResponse(visa_case_id=uuid.uuid4(), consulate="rabat")
 
+        @activity.defn(name="cancel_visa_case")
+        async def cancel_visa(request: api.CancelVisaCaseRequest) -> api.CancelVisaCaseResponse:
+            self._record("cancel_visa_case", request)
+            return api.CancelVisaCaseResponse(cancelled=True)
+
         @activity.defn(name="start_predeparture")
         async def predeparture(request: api.PredepartureRequest) -> api.PredepartureResponse:
             self._record("start_predeparture", request)
@@ -73,7 +78,7 @@ class FakeServices:
             self._record("publish_journey_event", request)
             self.published.append({"id": request.event_id, "type": request.event_type, **request.data})
 
-        return [enrol, cancel, match, release, open_visa, predeparture, task, publish]
+        return [enrol, cancel, match, release, open_visa, cancel_visa, predeparture, task, publish]
 
     def stages(self) -> list[str]:
         return [p["to_stage"] for p in self.published if p["type"] == "thamm.journey.stage_changed.v1"]

@@ -235,9 +235,12 @@ async def test_matching_starts_on_a_class_assessment_and_the_visa_waits_for_the_
     codes = [d["code"] for d in await j.handle.query("open_deadlines")]
     assert "B1_WITHIN_9_MONTHS" in codes  # the certificate is still due
     await j.send(
-        "matching.contract_signed", employer_id=EMPLOYER, position_id=POSITION, contract_id=uuid.uuid4(),
+        "matching.contract_signed",
+        employer_id=EMPLOYER,
+        position_id=POSITION,
+        contract_id=uuid.uuid4(),
         occupation_code="29302",
-    )  # fmt: skip
+    )
     await j.env.sleep(timedelta(days=1))
     assert await j.stage() == S.CONTRACT_SIGNED and "open_visa_case" not in j.services.names()
     await j.send("training.exam_passed", level="B1")
@@ -273,9 +276,14 @@ async def test_probation_and_the_search_count_from_the_contract_and_the_terminat
     today = (await j.env.get_current_time()).date()
     contract_start = today + timedelta(days=20)
     await j.send(
-        "matching.contract_signed", employer_id=EMPLOYER, position_id=POSITION, contract_id=uuid.uuid4(),
-        occupation_code="29302", starts_on=contract_start.isoformat(), probation_months=2,
-    )  # fmt: skip
+        "matching.contract_signed",
+        employer_id=EMPLOYER,
+        position_id=POSITION,
+        contract_id=uuid.uuid4(),
+        occupation_code="29302",
+        starts_on=contract_start.isoformat(),
+        probation_months=2,
+    )
     await j.send("visa.visa_case_opened", consulate="rabat")
     await j.send("visa.visa_granted", valid_until=(today + timedelta(days=365)).isoformat())
     await j.send("monitoring.arrival_confirmed")
@@ -286,9 +294,13 @@ async def test_probation_and_the_search_count_from_the_contract_and_the_terminat
     assert deadlines["PROBATION_END"].due_at.date() == (start + timedelta(days=61)).date()  # two months
     terminated = today - timedelta(days=30)  # reported a month late
     await j.send(
-        "monitoring.training_terminated", employer_id=EMPLOYER, initiated_by="employer", trainee_at_fault=False,
-        during_probation=True, terminated_on=terminated.isoformat(),
-    )  # fmt: skip
+        "monitoring.training_terminated",
+        employer_id=EMPLOYER,
+        initiated_by="employer",
+        trainee_at_fault=False,
+        during_probation=True,
+        terminated_on=terminated.isoformat(),
+    )
     await j.env.sleep(timedelta(hours=1))
     deadlines = {d.code: d for d in await follow_up.query(FollowUpWorkflow.open_deadlines)}
     search_due = datetime(terminated.year, terminated.month, terminated.day, tzinfo=UTC) + timedelta(days=182)
@@ -340,3 +352,36 @@ async def test_a_failed_final_exam_extends_the_training_to_the_retake(journey: J
     assert "final_exam_retake" in [r.task for n, r in j.services.calls if n == "create_follow_up_task"]
     await j.send("monitoring.training_completed", final_exam_passed=True)
     assert (await j.handle.result()).outcome == S.COMPLETED
+
+
+async def test_an_offer_withdrawn_after_the_visa_case_opened_undoes_it_and_matching_restarts(journey: Journey) -> None:
+    j = journey
+    await to_visa(j)
+    await j.env.sleep(timedelta(hours=1))
+    assert await j.stage() == S.VISA
+    await j.send("matching.offer_withdrawn", employer_id=EMPLOYER, position_id=POSITION, reason_code="BUSINESS_REASONS")
+    await j.env.sleep(timedelta(hours=1))
+    assert await j.stage() == S.MATCHING
+    names = j.services.names()
+    assert names.count("cancel_visa_case") == 1 and "release_position" in names
+    assert [r.round for n, r in j.services.calls if n == "request_matching"] == [1, 2]
+    visa = await j.client.get_workflow_handle(f"visa-{j.candidate_id}").describe()
+    assert visa.status == WorkflowExecutionStatus.CANCELED
+
+
+async def test_a_termination_before_arrival_is_handled_at_once(journey: Journey) -> None:
+    j = journey
+    await to_visa(j)
+    await j.send("visa.visa_granted", valid_until="2027-06-30")
+    await j.env.sleep(timedelta(days=1))
+    assert await j.stage() == S.PRE_DEPARTURE
+    await j.send(
+        "monitoring.training_terminated",
+        employer_id=EMPLOYER,
+        initiated_by="employer",
+        trainee_at_fault=False,
+        during_probation=False,
+    )
+    await j.env.sleep(timedelta(hours=1))
+    assert await j.stage() == S.MATCHING  # not held until an arrival that will not come
+    assert "release_position" in j.services.names()

@@ -84,7 +84,7 @@ class Dispatcher:
         try:
             while not self._stop.is_set():
                 free = self.settings.max_in_flight - len(self._busy)
-                for batch in await self.claim(free) if free > 0 else []:
+                for batch in await self._claim_safely(free) if free > 0 else []:
                     endpoint_id = batch[0].delivery.endpoint_id
                     task = asyncio.create_task(self._work(client, batch))
                     self._busy[endpoint_id] = task
@@ -98,6 +98,14 @@ class Dispatcher:
             await recorder
             if self._client is None:
                 await client.aclose()
+
+    async def _claim_safely(self, limit: int) -> list[list[Claimed]]:
+        """A database that is away for a moment costs a round, not the dispatcher."""
+        try:
+            return await self.claim(limit)
+        except Exception:
+            log.exception("claiming deliveries failed; trying again")
+            return []
 
     def _done(self, endpoint_id: uuid.UUID) -> Callable[[asyncio.Task[None]], None]:
         def free(_: asyncio.Task[None]) -> None:

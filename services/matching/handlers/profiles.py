@@ -30,7 +30,8 @@ MATCHING_CONSENT = "sharing_employers"
 
 
 async def _profile(session: AsyncSession, candidate_id: uuid.UUID) -> ProfileRecord:
-    profile = await session.get(ProfileRecord, candidate_id, with_for_update=True)
+    """The candidate's profile (already read and locked by the message's handler wrapper), or a new one."""
+    profile = await session.get(ProfileRecord, candidate_id)
     return profile if profile is not None else ProfileRecord(candidate_id=candidate_id)
 
 
@@ -58,7 +59,8 @@ class ProfileProjection:
     def _wrap(self, handler: Any) -> Any:
         async def apply(event: Event, envelope: Envelope, session: AsyncSession | None) -> None:
             assert session is not None
-            known = await session.get(ProfileRecord, getattr(event, "candidate_id"))  # noqa: B009
+            candidate_id = getattr(event, "candidate_id")  # noqa: B009
+            known = await session.get(ProfileRecord, candidate_id, with_for_update=True)  # the handlers reuse it
             if known is not None and known.erased_at is not None:
                 return  # an erased candidate: nothing about them is kept again
             profile: ProfileRecord | None = await handler(session, event)

@@ -125,7 +125,10 @@ class FollowUpWorkflow:
             self._completion_escalated_at = now
             await self._escalate("COMPLETION_NOT_REPORTED", now)
 
-    async def _escalate(self, code: str, due_at: datetime) -> None:
+    async def _escalate(
+        self, code: str, due_at: datetime, level: str = "escalation", reason_code: str | None = None
+    ) -> None:
+        """Publish `deadline_escalated` for case officers (a deadline, a refusal, a review)."""
         self._seq += 1
         event = DeadlineEscalated(
             candidate_id=self._input.candidate_id,
@@ -133,7 +136,8 @@ class FollowUpWorkflow:
             deadline=code,
             stage=JourneyStage.IN_TRAINING.value,
             due_at=due_at,
-            level="escalation",
+            level=level,
+            reason_code=reason_code,
         )
         await publish(event, self._seq)
 
@@ -143,19 +147,7 @@ class FollowUpWorkflow:
             await step
         except Refused as refusal:
             workflow.logger.warning("escalated: %s", refusal)
-            self._seq += 1
-            await publish(
-                DeadlineEscalated(
-                    candidate_id=self._input.candidate_id,
-                    workflow_id=workflow.info().workflow_id,
-                    deadline="REQUEST_REFUSED",
-                    stage=JourneyStage.IN_TRAINING.value,
-                    due_at=workflow.now(),
-                    level="escalation",
-                    reason_code=refusal.reason_code,
-                ),
-                self._seq,
-            )
+            await self._escalate("REQUEST_REFUSED", workflow.now(), reason_code=refusal.reason_code)
 
     async def _arrival_tasks(self, follow: FollowUpInput, now: datetime) -> None:
         p = follow.parameters
@@ -280,15 +272,4 @@ class FollowUpWorkflow:
                     outcome=JourneyStage.DROPPED_OUT, reason="NO_NEW_PLACE_IN_TIME", employer_id=self._employer
                 )
                 return
-            self._seq += 1
-            await publish(
-                DeadlineEscalated(
-                    candidate_id=self._input.candidate_id,
-                    workflow_id=workflow.info().workflow_id,
-                    deadline=deadline.code,
-                    stage=JourneyStage.IN_TRAINING.value,
-                    due_at=deadline.due_at,
-                    level=firing.value,
-                ),
-                self._seq,
-            )
+            await self._escalate(deadline.code, deadline.due_at, level=firing.value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -269,17 +269,20 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         """Tell case officers (`deadline_escalated`, deadline `REQUEST_REFUSED`) what a service refused."""
         workflow.logger.warning("escalated: %s", refusal)
         self._awaiting_officer = True
-        await self._publish(
-            DeadlineEscalated(
-                candidate_id=self._input.candidate_id,
-                workflow_id=workflow.info().workflow_id,
-                deadline="REQUEST_REFUSED",
-                stage=self._stage.value,
-                due_at=workflow.now(),
-                level="escalation",
-                reason_code=refusal.reason_code,
-            )
+        await self._escalate("REQUEST_REFUSED", workflow.now(), "escalation", refusal.reason_code)
+
+    async def _escalate(self, code: str, due_at: datetime, level: str, reason_code: str | None = None) -> None:
+        """Publish `deadline_escalated` for case officers: a deadline's reminder or escalation, or a refusal."""
+        event = DeadlineEscalated(
+            candidate_id=self._input.candidate_id,
+            workflow_id=workflow.info().workflow_id,
+            deadline=code,
+            stage=self._stage.value,
+            due_at=due_at,
+            level=level,
+            reason_code=reason_code,
         )
+        await self._publish(event)
 
     async def _wait(self) -> None:
         fire_at = None if self._on_hold_since is not None else self._deadlines.next_fire_at()
@@ -699,13 +702,4 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 await self._compensate_position(f"DEADLINE_{deadline.code}"[:40])
                 await self._enter(JourneyStage(deadline.lapse_outcome), f"deadline_lapsed:{deadline.code}")
                 return
-            await self._publish(
-                DeadlineEscalated(
-                    candidate_id=self._input.candidate_id,
-                    workflow_id=workflow.info().workflow_id,
-                    deadline=deadline.code,
-                    stage=self._stage.value,
-                    due_at=deadline.due_at,
-                    level=firing.value,
-                )
-            )
+            await self._escalate(deadline.code, deadline.due_at, firing.value)

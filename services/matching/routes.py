@@ -98,10 +98,6 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-def _model(schema: Any, record: Any, **extra: Any) -> Any:
-    return schema.model_validate({**record.model_dump(), **extra})
-
-
 def _links(names: tuple[str, ...], param: str, pointer: str = "/id") -> dict[str, Any]:
     return {name: {"operationId": name, "parameters": {param: f"$response.body#{pointer}"}} for name in names}
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from contracts.matching import (
     InterviewCompleted,
     InterviewScheduled,
@@ -86,7 +84,7 @@ async def make_offer(ctx: MatchingContext, actor: Principal, command: MakeOffer)
     return offer
 
 
-async def _open_offer(session: AsyncSession, offer: OfferRecord, entry: ShortlistRecord, wanted: OfferStatus) -> bool:
+def _still_open(offer: OfferRecord, wanted: OfferStatus) -> bool:
     """False when the offer already has the wanted status (a repeat); refuses other closed offers."""
     if offer.status == wanted:
         return False
@@ -100,7 +98,7 @@ async def answer_offer(ctx: MatchingContext, actor: Principal, command: AnswerOf
     wanted = OfferStatus.ACCEPTED if command.answer == "accept" else OfferStatus.DECLINED
     async with transaction(ctx.sessions) as session:
         offer, entry = await load_offer(session, command.offer_id, actor, lock=True)
-        if not await _open_offer(session, offer, entry, wanted):
+        if not _still_open(offer, wanted):
             return offer
         if wanted is OfferStatus.ACCEPTED and offer.expires_on < datetime.now(UTC).date():
             raise domain.OfferExpired(f"the offer expired on {offer.expires_on}", expires_on=str(offer.expires_on))

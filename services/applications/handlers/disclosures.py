@@ -20,6 +20,7 @@ from services.applications import domain
 from services.applications.context import AppContext, load_candidate
 from services.applications.tables import CandidateRecord, ContactDisclosureRecord
 from services.common import audit
+from services.common.apikeys import employer_scope
 from services.common.auth import Principal, Role
 from services.common.db import transaction
 from services.common.problems import not_found
@@ -73,7 +74,7 @@ async def read_contact(
             statement = (
                 select(ContactDisclosureRecord)
                 .where(col(ContactDisclosureRecord.candidate_id) == candidate_id)
-                .where(col(ContactDisclosureRecord.employer_id) == _employer(actor))
+                .where(col(ContactDisclosureRecord.employer_id) == employer_scope(actor))
                 .where(col(ContactDisclosureRecord.ended_at).is_(None))
             )
             disclosure = (await session.exec(statement)).first()
@@ -87,10 +88,3 @@ async def read_contact(
             session, actor, "candidate.contact.read", "candidate", candidate_id, {"fields": list(CONTACT_FIELDS)}
         )
         return {name: getattr(candidate, name) for name in CONTACT_FIELDS}, granted_at
-
-
-def _employer(actor: Principal) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(actor.employer_id))
-    except ValueError:
-        return uuid.UUID(int=0)

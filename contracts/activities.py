@@ -82,11 +82,17 @@ class ReleasePositionResponse(BaseModel):
 
 
 class OpenVisaCaseRequest(ActivityRequest):
-    """visa: `POST /v1/visa-cases` - open the visa case for a signed training contract."""
+    """visa: `POST /v1/visa-cases` - open the visa case for a signed training contract.
+
+    A repeat (same candidate and contract) answers 200 with the same case."""
 
     contract_id: UUID
     employer_id: UUID
     accelerated: bool = Field(default=False, description="Use the §81a accelerated procedure.")
+    contract_version: int = Field(default=1, ge=1, description="The signed contract version.")
+    planned_entry_on: date | None = Field(
+        default=None, description="Planned entry (the training start): the passport must be valid 12 months after."
+    )
 
 
 class OpenVisaCaseResponse(BaseModel):
@@ -104,6 +110,45 @@ class CancelVisaCaseRequest(ActivityRequest):
 
 class CancelVisaCaseResponse(BaseModel):
     cancelled: bool = Field(description="False when it was already cancelled or decided (still a 2xx).")
+
+
+class LabourApprovalRequest(ActivityRequest):
+    """visa: `POST /v1/visa-cases/{visa_case_id}/labour-approval/requests` - ask the BA (first time, or with a
+    corrected contract). `visa_case_id` goes in the path only. A repeat for the same contract version answers 200
+    with the same request."""
+
+    visa_case_id: UUID
+    contract_version: int = Field(ge=1)
+
+
+class LabourApprovalResponse(BaseModel):
+    attempt: int = Field(ge=1, description="Which request this is.")
+    status: str = Field(description="`requested`, `granted`, `deemed` or `refused`.")
+
+
+class DeemedApprovalRequest(ActivityRequest):
+    """visa: `POST /v1/visa-cases/{visa_case_id}/labour-approval/deemed` - the BA's period ended without an
+    answer. `visa_case_id` goes in the path only; an answered request is left as it is (200, deemed=False)."""
+
+    visa_case_id: UUID
+    attempt: int = Field(ge=1)
+
+
+class DeemedApprovalResponse(BaseModel):
+    deemed: bool = Field(description="False when the BA had answered, or the request was already deemed.")
+
+
+class ContractCorrectionRequest(ActivityRequest):
+    """matching: `POST /v1/contracts/{contract_id}/corrections` - the BA refused: the employer is asked for a
+    corrected contract (a new version, acknowledged and signed again). `contract_id` goes in the path only; a
+    repeat answers 200 with requested=False."""
+
+    contract_id: UUID
+    reason_code: str
+
+
+class ContractCorrectionResponse(BaseModel):
+    requested: bool = Field(description="False when a correction was already asked for (still a 2xx).")
 
 
 class PredepartureRequest(ActivityRequest):

@@ -73,6 +73,9 @@ class JourneyParameters(BaseModel):
     )
     probation_days: int = Field(default=120, ge=30, le=122, description="Probation (Probezeit): 1 to 4 months.")
     decision_window_days: int = Field(default=30, ge=1, description="Time an officer has to decide an escalation.")
+    contract_correction_days: int = Field(
+        default=28, ge=1, description="A corrected contract is due this long after a BA refusal (escalation)."
+    )
     search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")
     checkin_interval_days: int = Field(default=91, ge=7, description="Follow-up check-ins during training.")
     training_days: int = Field(default=1096, ge=365, description="Length of the Ausbildung (3 years).")
@@ -314,12 +317,17 @@ class VisaInput(BaseModel):
     visa_case_id: UUID
     consulate: str
     accelerated: bool = False
+    contract_id: UUID | None = Field(default=None, description="The contract a BA refusal asks to correct.")
+    contract_version: int = Field(default=1, ge=1, description="The contract version the case was opened with.")
+    employer_id: UUID | None = None
+    parameters: JourneyParameters = Field(default_factory=JourneyParameters)
 
 
 class VisaOutcome(BaseModel):
     granted: bool
     valid_until: str | None = None
     reason_code: str | None = None
+    cancelled: bool = Field(default=False, description="The case was cancelled in the visa service.")
     steps: list[str] = Field(default_factory=list, description="Steps seen, in order (no personal data).")
 
 

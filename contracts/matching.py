@@ -182,6 +182,16 @@ class ContractSigned(_CandidateMatchEvent):
     monthly_pay_year1_cents: int = Field(ge=0, description="Training pay in year 1, euro cents per month.")
 
 
+class ContractCorrectionRequested(_CandidateMatchEvent):
+    """The labour-market approval was refused for the signed version: the employer is asked for a corrected
+    contract (a new version, acknowledged and signed again); the place stays taken."""
+
+    TYPE: ClassVar[str] = event_type(_S, "contract_correction_requested")
+    contract_id: UUID = Field(description="The contract.")
+    version: int = Field(ge=1, description="The version that needs correcting.")
+    reason_code: str = Field(description="Why, e.g. the BA's `PAY_BELOW_MINIMUM`.")
+
+
 class ContractRegistered(_CandidateMatchEvent):
     """The contract was registered with the chamber, or the trainee with the vocational school."""
 
@@ -209,4 +219,5 @@ EVENTS: tuple[type[Event], ...] = (
     ContractAcknowledged,
     ContractSigned,
     ContractRegistered,
+    ContractCorrectionRequested,
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from deploy.local.settings import REPO_ROOT
 from deploy.provision import SERVICE_DATABASES
-from services.common.auth import ensure_dev_keys, ensure_service_keys
+from services.common.auth import DEV_KEYS_DIR, ensure_dev_keys, ensure_key_pair, ensure_service_keys
 
 OUT = REPO_ROOT / ".run" / "compose-secrets"
 
@@ -41,7 +41,7 @@ def write_secrets(folder: Path = OUT) -> Path:
     for database in SERVICE_DATABASES:
         for role in ("owner", "app"):
             _write(folder, f"postgres-{database}-{role}", secrets.token_urlsafe(24))
-    for database in ("applications", "training", "matching", "webhooks", "journey"):
+    for database in ("applications", "training", "matching", "visa", "webhooks", "journey"):
         prefix = database
         for role, name in (("app", "database_url"), ("owner", "migration_database_url")):
             password = _read(folder, f"postgres-{database}-{role}")
@@ -50,7 +50,7 @@ def write_secrets(folder: Path = OUT) -> Path:
     _write(folder, "applications_master_key", base64.b64encode(os.urandom(32)).decode())
     _write(folder, "applications_hash_key", base64.b64encode(os.urandom(32)).decode())
     _write(folder, "webhooks_secret_key", base64.b64encode(os.urandom(32)).decode())
-    for source in (*ensure_dev_keys(), *ensure_service_keys()):
+    for source in (*ensure_dev_keys(), *ensure_service_keys(), *ensure_key_pair(DEV_KEYS_DIR, "authorities")):
         target = folder / source.name
         if not target.exists():
             shutil.copyfile(source, target)

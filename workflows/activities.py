@@ -102,6 +102,26 @@ class JourneyActivities:
         return await self._post(url, request, api.CancelVisaCaseResponse, frozenset({"visa_case_id"}))
 
     @activity.defn
+    async def request_labour_approval(self, request: api.LabourApprovalRequest) -> api.LabourApprovalResponse:
+        """Ask the visa service to request the BA's approval (first time, or with a corrected contract)."""
+        url = f"{self.settings.visa_url}/v1/visa-cases/{request.visa_case_id}/labour-approval/requests"
+        return await self._post(url, request, api.LabourApprovalResponse, frozenset({"visa_case_id"}))
+
+    @activity.defn
+    async def record_deemed_approval(self, request: api.DeemedApprovalRequest) -> api.DeemedApprovalResponse:
+        """The BA's period ended without an answer: the visa service records the deemed approval."""
+        url = f"{self.settings.visa_url}/v1/visa-cases/{request.visa_case_id}/labour-approval/deemed"
+        return await self._post(url, request, api.DeemedApprovalResponse, frozenset({"visa_case_id"}))
+
+    @activity.defn
+    async def request_contract_correction(
+        self, request: api.ContractCorrectionRequest
+    ) -> api.ContractCorrectionResponse:
+        """The BA refused: matching asks the employer for a corrected contract."""
+        url = f"{self.settings.matching_url}/v1/contracts/{request.contract_id}/corrections"
+        return await self._post(url, request, api.ContractCorrectionResponse, frozenset({"contract_id"}))
+
+    @activity.defn
     async def start_predeparture(self, request: api.PredepartureRequest) -> api.PredepartureResponse:
         """Ask the monitoring service to start pre-departure tasks."""
         return await self._post(f"{self.settings.monitoring_url}/v1/predeparture", request, api.PredepartureResponse)
@@ -138,6 +158,9 @@ class JourneyActivities:
             self.release_position,
             self.open_visa_case,
             self.cancel_visa_case,
+            self.request_labour_approval,
+            self.record_deemed_approval,
+            self.request_contract_correction,
             self.start_predeparture,
             self.create_follow_up_task,
             self.publish_journey_event,

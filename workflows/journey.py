@@ -41,19 +41,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.follow_up import FollowUpWorkflow
     from workflows.journey_actions import Command, OfficerActions
     from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
+    from workflows.visa import FACTS as VISA_PROCESS_FACTS
     from workflows.visa import VisaProcessWorkflow
 
 S = JourneyStage
 
-#: Facts forwarded to a running child workflow.
-VISA_FACTS = {
-    "labour_approval_granted",
-    "labour_approval_refused",
-    "appointment_booked",
-    "visa_lodged",
-    "visa_granted",
-    "visa_refused",
-}
+#: Facts forwarded to the running visa child (a corrected contract too, see VISA_CORRECTIONS_PATCH).
+VISA_FACTS = VISA_PROCESS_FACTS - {"contract_signed"}
+#: `workflow.patched` id: a contract signed again during the visa stage (a BA refusal's correction) goes to the
+#: visa child, and a visa process that ends without a visa escalates instead of ending the journey.
+VISA_CORRECTIONS_PATCH = "visa-contract-corrections"
 #: Stages after the contract and before arrival: a place that falls away here is undone at once.
 BEFORE_ARRIVAL = (S.CONTRACT_SIGNED, S.VISA, S.PRE_DEPARTURE)
 #: CEFR levels, lowest first.
@@ -96,15 +93,7 @@ JOURNEY_FACTS = frozenset(
                 "attendance_below_threshold",
             ],
             "matching": ["offer_accepted", "offer_declined", "offer_withdrawn", "contract_signed"],
-            "visa": [
-                "visa_case_opened",
-                "labour_approval_granted",
-                "labour_approval_refused",
-                "appointment_booked",
-                "visa_lodged",
-                "visa_granted",
-                "visa_refused",
-            ],
+            "visa": ["visa_case_opened", *sorted(VISA_PROCESS_FACTS - {"contract_signed"})],
             "monitoring": [
                 "predeparture_completed",
                 "arrival_confirmed",
@@ -339,6 +328,9 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if self._stage == S.VISA and name in VISA_FACTS:
             await self._forward("visa", VisaProcessWorkflow.fact, fact)
             return True
+        if self._stage == S.VISA and name == "contract_signed" and workflow.patched(VISA_CORRECTIONS_PATCH):
+            await self._forward("visa", VisaProcessWorkflow.fact, fact)  # a corrected contract for the BA
+            return True
         if self._stage in (S.ARRIVED, S.IN_TRAINING) and name in FOLLOW_UP_FACTS:
             await self._forward("follow_up", FollowUpWorkflow.fact, fact)
             if name == "probation_passed":
@@ -528,7 +520,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         )
         self._deadlines.close(dl.MATCHING)
         self._deadlines.open(dl.CONTRACT_TO_VISA, workflow.now(), timedelta(days=p.contract_to_visa_due_days))
-        self._contract = {k: data.get(k) for k in ("starts_on", "probation_months", "ends_on")}
+        self._contract = {k: data.get(k) for k in ("starts_on", "probation_months", "ends_on", "version")}
         await self._enter(S.CONTRACT_SIGNED, "contract_signed")
         if self._people_decide and not self._certified:  # matching started on a class assessment
             self._visa_waits_for = (str(data["contract_id"]), str(data["employer_id"]))
@@ -544,6 +536,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 idempotency_key=step_key(f"visa-case-{contract_id}"),
                 contract_id=contract_id,
                 employer_id=employer_id,
+                contract_version=int(self._contract.get("version") or 1),
+                planned_entry_on=dl.day(self._contract.get("starts_on")),
             ),
         )
 
@@ -561,6 +555,10 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             visa_case_id=data["visa_case_id"],
             consulate=str(data["consulate"]),
             accelerated=bool(data.get("accelerated")),
+            contract_id=data.get("contract_id"),
+            contract_version=int(self._contract.get("version") or 1),
+            employer_id=self._ids["employer_id"],
+            parameters=self._input.parameters,
         )
         await self._start_child("visa", VisaProcessWorkflow.run, visa, visa_workflow_id(self._input.candidate_id))
         return True
@@ -607,6 +605,11 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                     employer_id=self._ids["employer_id"],
                 ),
             )
+        elif self._people_decide and workflow.patched(VISA_CORRECTIONS_PATCH):
+            # the case was cancelled in the visa service (or its process failed): a case officer decides
+            # (re-route to the next matching round, or end the journey); the place is still held until then
+            self._awaiting_officer = True
+            await self._escalate("VISA_PROCESS_ENDED", workflow.now(), "escalation", outcome.reason_code)
         else:
             await self._compensate_position(f"VISA_REFUSED_{outcome.reason_code}"[:40])
             await self._enter(S.VISA_REFUSED, f"visa_refused:{outcome.reason_code}")

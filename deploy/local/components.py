@@ -12,10 +12,19 @@ from typing import Any
 
 from deploy.local.settings import StackSettings
 from deploy.local.supervisor import PidFile, StackError
-from services.common.auth import DEV_KEYS_DIR, ensure_dev_keys, ensure_service_keys
+from services.common.auth import DEV_KEYS_DIR, ensure_dev_keys, ensure_key_pair, ensure_service_keys
 
 #: Environment prefixes of the platform's processes; a process inherits none of them from the launcher.
-PLATFORM_PREFIXES = ("APPLICATIONS_", "TRAINING_", "MATCHING_", "VISA_", "MONITORING_", "WEBHOOKS_", "JOURNEY_")
+PLATFORM_PREFIXES = (
+    "APPLICATIONS_",
+    "TRAINING_",
+    "MATCHING_",
+    "VISA_",
+    "MONITORING_",
+    "WEBHOOKS_",
+    "JOURNEY_",
+    "AUTHORITIES_",
+)
 
 
 @dataclass
@@ -77,6 +86,7 @@ class PlatformProcess(Component):
     extra_env: dict[str, str] = field(default_factory=dict)
     migrate: bool = False
     metrics_port: int | None = None
+    key_pairs: tuple[str, ...] = ()  # dev key pairs the process needs (created once in the dev keys folder)
 
     def argv(self) -> list[str]:
         return [sys.executable, "-m", self.module, *self.args]
@@ -117,6 +127,8 @@ class PlatformProcess(Component):
             env[f"{p}METRICS_PORT"] = str(self.metrics_port)
         for name in self.secrets:
             env[f"{p}{name}"] = dev_secret(f"{p}{name}")
+        for pair in self.key_pairs:
+            ensure_key_pair(DEV_KEYS_DIR, pair)
         env.update({k: v.format(run_dir=s.run_dir, keys_dir=DEV_KEYS_DIR) for k, v in self.extra_env.items()})
         return env
 

@@ -29,6 +29,8 @@ class StackSettings(BaseSettings):
     visa_port: int = 8004
     monitoring_port: int = 8005
     webhooks_port: int = 8007
+    authorities_port: int = Field(default=8009, description="the authorities simulator (local stacks only)")
+    authorities_profile: str = Field(default="fast", description="`fast` (a day takes 0.05 s) or `realistic`")
     journey_port: int = 8006
     relay_metrics_port: int = Field(default=9101, description="/metrics of the applications relay")
     bridge_metrics_port: int = Field(default=9102, description="/metrics of the journey bridge")

@@ -17,6 +17,7 @@ APPLICATIONS = {
 }
 TRAINING = {"env_prefix": "TRAINING_", "database": "training", "module": "services.training"}
 MATCHING = {"env_prefix": "MATCHING_", "database": "matching", "module": "services.matching"}
+VISA = {"env_prefix": "VISA_", "database": "visa", "module": "services.visa"}
 WEBHOOKS = {
     "env_prefix": "WEBHOOKS_",
     "database": "webhooks",
@@ -36,7 +37,19 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
     matching: dict[str, Any] = {
         "kind": "platform", **MATCHING, "extra_env": {"MATCHING_APPLICATIONS_URL": f"http://{s.host}:{s.applications_port}"},
     }  # fmt: skip
+    visa: dict[str, Any] = {
+        "kind": "platform", **VISA, "key_pairs": ("authorities",),
+        "extra_env": {"VISA_AUTHORITIES_PUBLIC_KEY_FILE": "{keys_dir}/authorities-public.pem"},
+    }  # fmt: skip
     webhooks: dict[str, Any] = {"kind": "platform", **WEBHOOKS}
+    authorities: dict[str, Any] = {
+        "kind": "platform", "env_prefix": "AUTHORITIES_", "module": "deploy.authorities",
+        "extra_env": {
+            "AUTHORITIES_VISA_URL": f"http://{s.host}:{s.visa_port}", "AUTHORITIES_PROFILE": s.authorities_profile,
+            "AUTHORITIES_SIGNING_KEY_FILE": "{keys_dir}/authorities-private.pem",
+        },
+        "key_pairs": ("authorities",),
+    }  # fmt: skip
     journey: dict[str, Any] = {"kind": "platform", **JOURNEY, "extra_env": _service_urls(s)}
     return [
         PlatformProcess("applications-api", s, s.applications_port, args=("api",), migrate=True, **apps),
@@ -49,6 +62,9 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         PlatformProcess("matching-api", s, s.matching_port, args=("api",), migrate=True, **matching),
         PlatformProcess("matching-relay", s, args=("relay",), **matching),
         PlatformProcess("matching-consumer", s, args=("consume",), metrics_port=s.profiles_metrics_port, **matching),
+        PlatformProcess("visa-api", s, s.visa_port, args=("api",), migrate=True, **visa),
+        PlatformProcess("visa-relay", s, args=("relay",), **visa),
+        PlatformProcess("authorities-simulator", s, s.authorities_port, **authorities),
         PlatformProcess("webhooks-api", s, s.webhooks_port, args=("api",), migrate=True, **webhooks),
         PlatformProcess("webhooks-relay", s, args=("relay",), **{**webhooks, "secrets": ()}),
         PlatformProcess(

@@ -45,3 +45,14 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 #: Free text over several lines: tabs and line breaks allowed, other control characters not.
 MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def _json_integer(value: Any) -> Any:
+    """A JSON Schema integer: 3 and 3.0, never true/false (Python's bool is an int; JSON's is not)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is required, not a boolean")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+"""An integer field that refuses JSON booleans (lax `int` would take `false` as 0)."""

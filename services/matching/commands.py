@@ -169,6 +169,13 @@ class SignContract:
 
 
 @dataclass(frozen=True)
+class RequestCorrection:
+    contract_id: uuid.UUID
+    reason_code: str
+    candidate_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
 class RegisterContract:
     contract_id: uuid.UUID
     registration: str

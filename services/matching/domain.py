@@ -65,6 +65,7 @@ class ContractStatus(StrEnum):
     DRAFT = "draft"
     ACKNOWLEDGED = "acknowledged"
     SIGNED = "signed"
+    CORRECTION_REQUESTED = "correction_requested"  # the BA refused the signed version: amend, acknowledge, sign
     RELEASED = "released"
 
 

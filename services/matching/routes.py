@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Response, status
 from sqlmodel import col, select
 
-from contracts.activities import ReleasePositionResponse
+from contracts.activities import ContractCorrectionResponse, ReleasePositionResponse
 from services.common.apikeys import API_KEY_ISSUER
 from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
@@ -36,6 +36,7 @@ from services.matching.schemas import (
     ContractPage,
     ContractPublic,
     ContractTermsIn,
+    CorrectionRequest,
     DecisionCreate,
     DecisionPublic,
     EmployerCreate,
@@ -803,6 +804,21 @@ async def acknowledge_contract(
 )
 async def sign_contract(contract_id: uuid.UUID, ctx: Ctx, actor: EmployerSide) -> ContractPublic:
     return _contract(await contracts.sign_contract(ctx, actor, cmd.SignContract(contract_id)))
+
+
+@router.post(
+    "/contracts/{contract_id}/corrections",
+    response_model=ContractCorrectionResponse,
+    tags=["contracts"],
+    openapi_extra=IDEMPOTENCY_DOC,
+    summary="The BA refused the signed version: ask the employer for a corrected contract (the journey's call)",
+)
+async def request_contract_correction(
+    contract_id: uuid.UUID, body: CorrectionRequest, ctx: Ctx, actor: Journey
+) -> ContractCorrectionResponse:
+    command = cmd.RequestCorrection(contract_id, body.reason_code, body.candidate_id)
+    _, requested = await contracts.request_correction(ctx, actor, command)
+    return ContractCorrectionResponse(requested=requested)
 
 
 @router.post(

@@ -278,6 +278,15 @@ class PositionClose(_In):
     reason_code: Literal["WITHDRAWN", "EXPIRED"] = "WITHDRAWN"
 
 
+class CorrectionRequest(_In):
+    """The journey's call after a BA refusal (`contracts.activities.ContractCorrectionRequest` without the path id)."""
+
+    candidate_id: uuid.UUID | None = None
+    reason_code: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]{1,59}$", description="The BA's reason, e.g. `PAY_BELOW_MINIMUM`."
+    )
+
+
 class PositionRelease(_In):
     """The journey's compensation call (`contracts.activities.ReleasePositionRequest` without the path id)."""
 

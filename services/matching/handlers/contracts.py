@@ -7,10 +7,17 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts.matching import ContractAcknowledged, ContractAmended, ContractRegistered, ContractSigned
+from contracts.matching import (
+    ContractAcknowledged,
+    ContractAmended,
+    ContractCorrectionRequested,
+    ContractRegistered,
+    ContractSigned,
+)
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import transaction
+from services.common.problems import invalid
 from services.matching import domain
 from services.matching.commands import (
     AcknowledgeContract,
@@ -18,6 +25,7 @@ from services.matching.commands import (
     ConfirmContract,
     DraftContract,
     RegisterContract,
+    RequestCorrection,
     SignContract,
 )
 from services.matching.context import MatchingContext, entry_ids, load_contract, load_offer, load_position, publish
@@ -111,7 +119,11 @@ async def amend_contract(ctx: MatchingContext, actor: Principal, command: AmendC
     needs a new acknowledgement. A signed contract cannot change here (a new contract is a new offer)."""
     async with transaction(ctx.sessions) as session:
         contract, entry = await load_contract(session, command.contract_id, actor, lock=True)
-        if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACKNOWLEDGED):
+        if contract.status not in (
+            ContractStatus.DRAFT,
+            ContractStatus.ACKNOWLEDGED,
+            ContractStatus.CORRECTION_REQUESTED,
+        ):
             raise domain.IllegalTransition(
                 f"a {contract.status} contract cannot be amended", current_status=contract.status
             )
@@ -212,7 +224,8 @@ async def sign_contract(ctx: MatchingContext, actor: Principal, command: SignCon
         if not ready.ready:
             raise domain.ContractNotReady("; ".join(ready.missing), missing=ready.missing)
         position = await load_position(session, entry.position_id, None, lock=True)
-        await take_place(session, position)
+        if contract.signed_on is None:  # a corrected contract signed again keeps the place it took
+            await take_place(session, position)
         today = datetime.now(UTC).date()
         contract.status, contract.signed_on = ContractStatus.SIGNED, today
         entry.status = ShortlistStatus.CONTRACTED
@@ -220,6 +233,30 @@ async def sign_contract(ctx: MatchingContext, actor: Principal, command: SignCon
         await publish(session, _signed(contract, position, entry), "contract")
         audit.record(session, actor, "contract.sign", "contract", contract.id, {"sha256": contract.sha256})
     return contract
+
+
+async def request_correction(
+    ctx: MatchingContext, actor: Principal, command: RequestCorrection
+) -> tuple[ContractRecord, bool]:
+    """The BA refused the signed version: the employer amends it (a new version, acknowledged and signed again).
+    A repeat, or a correction already under way, answers False."""
+    async with transaction(ctx.sessions) as session:
+        contract, entry = await load_contract(session, command.contract_id, actor, lock=True)
+        if command.candidate_id is not None and command.candidate_id != entry.candidate_id:
+            raise invalid("#/candidate_id", "not the candidate of this contract")
+        if contract.status != ContractStatus.SIGNED:
+            if contract.signed_on is not None and contract.status != ContractStatus.RELEASED:
+                return contract, False  # already being corrected
+            raise domain.IllegalTransition("only a signed contract is corrected", current_status=contract.status)
+        contract.status = ContractStatus.CORRECTION_REQUESTED
+        session.add(contract)
+        event = ContractCorrectionRequested(
+            **entry_ids(entry), contract_id=contract.id, version=contract.version, reason_code=command.reason_code
+        )
+        await publish(session, event, "contract")
+        changes = {"version": contract.version, "reason_code": command.reason_code}
+        audit.record(session, actor, "contract.correction_requested", "contract", contract.id, changes)
+    return contract, True
 
 
 def _signed(contract: ContractRecord, position: PositionRecord, entry: ShortlistRecord) -> ContractSigned:

@@ -217,6 +217,7 @@ class ActionReason(StrEnum):
     LANGUAGE_LEVEL_INSUFFICIENT = "LANGUAGE_LEVEL_INSUFFICIENT"
     OTHER_OFFER = "OTHER_OFFER"
     NO_CONTACT = "NO_CONTACT"
+    VISA_REFUSED = "VISA_REFUSED"
     OTHER = "OTHER"
 
 
@@ -241,13 +242,21 @@ class WithdrawJourney(OfficerAction):
 
 
 #: The outcomes a case officer may decide that end someone's participation (never a timer's decision).
-OFFICER_ENDINGS = (JourneyStage.TRAINING_FAILED, JourneyStage.NOT_PLACED, JourneyStage.DROPPED_OUT)
+OFFICER_ENDINGS = (
+    JourneyStage.TRAINING_FAILED,
+    JourneyStage.NOT_PLACED,
+    JourneyStage.DROPPED_OUT,
+    JourneyStage.VISA_REFUSED,
+)
 
 
 class EndJourney(OfficerAction):
     """A case officer ends the journey with an outcome after an escalation (compensations run first)."""
 
-    outcome: JourneyStage = Field(description="`TRAINING_FAILED`, `NOT_PLACED` or `DROPPED_OUT`.")
+    outcome: JourneyStage = Field(
+        description="`TRAINING_FAILED`, `NOT_PLACED`, `DROPPED_OUT` or `VISA_REFUSED` (after a refusal with no new "
+        "application and no court action)."
+    )
 
 
 class HoldJourney(OfficerAction):

@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpWorkflow
     from workflows.journey_actions import Command, OfficerActions
-    from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
+    from workflows.steps import PEOPLE_DECIDE_PATCH, VISA_CORRECTIONS_PATCH, Refused, call, publish, step_key
     from workflows.visa import FACTS as VISA_PROCESS_FACTS
     from workflows.visa import VisaProcessWorkflow
 
@@ -48,9 +48,6 @@ S = JourneyStage
 
 #: Facts forwarded to the running visa child (a corrected contract too, see VISA_CORRECTIONS_PATCH).
 VISA_FACTS = VISA_PROCESS_FACTS - {"contract_signed"}
-#: `workflow.patched` id: a contract signed again during the visa stage (a BA refusal's correction) goes to the
-#: visa child, and a visa process that ends without a visa escalates instead of ending the journey.
-VISA_CORRECTIONS_PATCH = "visa-contract-corrections"
 #: Stages after the contract and before arrival: a place that falls away here is undone at once.
 BEFORE_ARRIVAL = (S.CONTRACT_SIGNED, S.VISA, S.PRE_DEPARTURE)
 #: CEFR levels, lowest first.
@@ -370,6 +367,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         return True
 
     async def _on_application_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+        if self._stage in BEFORE_ARRIVAL and self._ids.get("visa_case_id") and workflow.patched(VISA_CORRECTIONS_PATCH):
+            await self._compensate_visa("CANDIDATE_WITHDREW")
         await self._compensate_enrolment()
         await self._compensate_position("CANDIDATE_WITHDREW")
         self._deadlines.items.clear()
@@ -486,20 +485,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
     async def _undo_before_arrival(self, reason: str) -> None:
         """The place fell away after the contract: stop the visa process and cancel its case, release the
         position, and look for a new place (the next matching round)."""
-        visa = self._children.pop("visa", None)
-        if visa is not None and not visa.done():
-            visa.cancel()
-        self._visa = None
-        case = self._ids.get("visa_case_id")
-        if case:
-            request = api.CancelVisaCaseRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"cancel-visa-{case}"),
-                visa_case_id=case,
-                reason_code=reason,
-            )
-            await self._compensating(call(JourneyActivities.cancel_visa_case, request))
-            self._ids["visa_case_id"] = None
+        await self._compensate_visa(reason)
         await self._compensate_position(reason)
         self._deadlines.close(dl.CONTRACT_TO_VISA)
         self._round += 1
@@ -668,6 +654,23 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             )
         )
         self._ids["enrolment_id"] = None
+
+    async def _compensate_visa(self, reason: str) -> None:
+        """Stop the visa process and cancel its case (a place that fell away, a withdrawal, an officer's end)."""
+        visa = self._children.pop("visa", None)
+        if visa is not None and not visa.done():
+            visa.cancel()
+        self._visa = None
+        case = self._ids.get("visa_case_id")
+        if case:
+            request = api.CancelVisaCaseRequest(
+                candidate_id=self._input.candidate_id,
+                idempotency_key=step_key(f"cancel-visa-{case}"),
+                visa_case_id=case,
+                reason_code=reason,
+            )
+            await self._compensating(call(JourneyActivities.cancel_visa_case, request))
+            self._ids["visa_case_id"] = None
 
     async def _compensate_position(self, reason: str) -> None:
         """Release the position the candidate holds, if any; matching informs the employer."""

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawJourney,
     )
     from workflows import deadlines as dl
-    from workflows.steps import Refused
+    from workflows.steps import VISA_CORRECTIONS_PATCH, Refused
 
 S = JourneyStage
 Command = Callable[[], Awaitable[Any]]
@@ -80,6 +80,9 @@ class OfficerActions:
             await self._run_in_main_loop(lambda: self._publish(event))
 
     async def _compensate_position(self, reason: str) -> None:
+        raise NotImplementedError
+
+    async def _compensate_visa(self, reason: str) -> None:
         raise NotImplementedError
 
     async def _compensate_enrolment(self, reason: str = "CANDIDATE_WITHDREW") -> None:
@@ -167,6 +170,8 @@ class OfficerActions:
 
         async def run() -> None:
             self._officer_acted()
+            if self._ids.get("visa_case_id") and workflow.patched(VISA_CORRECTIONS_PATCH):
+                await self._compensate_visa("JOURNEY_ENDED")
             await self._compensate_enrolment("JOURNEY_ENDED")
             await self._compensate_position(request.reason_code.value)
             self._deadlines.close_all()

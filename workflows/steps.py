@@ -34,6 +34,12 @@ REFUSAL_PATCH = "refused-request-escalates"
 PEOPLE_DECIDE_PATCH = "people-decide-endings"
 
 
+#: `workflow.patched` id: a contract signed again during the visa stage (a BA refusal's correction) goes to the
+#: visa child; a visa process that ends without a visa escalates instead of ending the journey; a withdrawal or
+#: an officer's end during the visa stage cancels the visa case.
+VISA_CORRECTIONS_PATCH = "visa-contract-corrections"
+
+
 class Refused(Exception):
     """A service refused a step (400, 404, 409 or 422): a case officer decides what happens next."""
 

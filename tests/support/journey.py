@@ -6,7 +6,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,15 +50,18 @@ class Journey:
     candidate_id: uuid.UUID
     handle: WorkflowHandle[Any, Any]
     services: FakeServices
+    visa_case_id: uuid.UUID = field(default_factory=uuid.uuid4)  # every visa fact names the same case
 
     async def send(self, type_: str, **data: Any) -> None:
         """Signal a fact; its dates not given are the test server's today (ends and validity in the future)."""
         clock = getattr(self.env, "get_current_time", None)  # a real server's journeys run on real time
         today = (await clock()).date() if clock else datetime.now(UTC).date()
         cls = CATALOG[f"thamm.{type_}.v1"]
-        for name, field in cls.model_fields.items():
-            if name not in data and field.annotation in (date, "date", date | None, "date | None"):
+        for name, info in cls.model_fields.items():
+            if name not in data and info.annotation in (date, "date", date | None, "date | None"):
                 data[name] = today + timedelta(days=FUTURE_DAYS.get(name, 0))
+        if "visa_case_id" in cls.model_fields:
+            data.setdefault("visa_case_id", self.visa_case_id)
         await self.handle.signal(ApprenticeJourneyWorkflow.fact, fact(type_, self.candidate_id, **data))
 
     async def stage(self) -> str:

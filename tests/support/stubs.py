@@ -63,6 +63,21 @@ class FakeServices:
             self._record("cancel_visa_case", request)
             return api.CancelVisaCaseResponse(cancelled=True)
 
+        @activity.defn(name="request_labour_approval")
+        async def approval(request: api.LabourApprovalRequest) -> api.LabourApprovalResponse:
+            self._record("request_labour_approval", request)
+            return api.LabourApprovalResponse(attempt=request.contract_version, status="requested")
+
+        @activity.defn(name="record_deemed_approval")
+        async def deemed(request: api.DeemedApprovalRequest) -> api.DeemedApprovalResponse:
+            self._record("record_deemed_approval", request)
+            return api.DeemedApprovalResponse(deemed=True)
+
+        @activity.defn(name="request_contract_correction")
+        async def correction(request: api.ContractCorrectionRequest) -> api.ContractCorrectionResponse:
+            self._record("request_contract_correction", request)
+            return api.ContractCorrectionResponse(requested=True)
+
         @activity.defn(name="start_predeparture")
         async def predeparture(request: api.PredepartureRequest) -> api.PredepartureResponse:
             self._record("start_predeparture", request)
@@ -78,7 +93,10 @@ class FakeServices:
             self._record("publish_journey_event", request)
             self.published.append({"id": request.event_id, "type": request.event_type, **request.data})
 
-        return [enrol, cancel, match, release, open_visa, cancel_visa, predeparture, task, publish]
+        return [
+            enrol, cancel, match, release, open_visa, cancel_visa, approval, deemed, correction, predeparture, task,
+            publish,
+        ]  # fmt: skip
 
     def stages(self) -> list[str]:
         return [p["to_stage"] for p in self.published if p["type"] == "thamm.journey.stage_changed.v1"]

@@ -111,13 +111,25 @@ async def test_a_lapsed_matching_deadline_waits_for_a_case_officer(journey: Jour
     assert (await journey.handle.result()).outcome == S.NOT_PLACED
 
 
-async def test_visa_refusal_releases_the_position(journey: Journey) -> None:
-    """No remonstration since 1 July 2025: the first refusal ends the visa process, nothing waits."""
-    j = journey
+async def test_a_refused_visa_escalates_and_a_case_officer_ends_the_journey(alone: Journey) -> None:
+    """No remonstration since 1 July 2025: a refusal escalates at once (a new application or an action at VG
+    Berlin within one month is a person's choice); a month without either escalates again; the officer ends."""
+    j = alone
     await to_visa(j)
     await j.send("visa.labour_approval_granted")
-    await j.send("visa.visa_refused", reason_code="DOUBTS_ABOUT_PURPOSE")
+    refused_on = (await j.env.get_current_time()).date()
+    await j.send(
+        "visa.visa_refused", reason_code="DOUBTS_ABOUT_INTENT", court_action_until=refused_on + timedelta(days=30)
+    )
+    await j.env.sleep(timedelta(days=1))
+    assert await j.stage() == S.VISA, "a refusal does not end the journey by itself"
+    assert ("VISA_REFUSED", "escalation") in j.services.escalations()
+    await j.env.sleep(timedelta(days=31))
+    assert ("COURT_ACTION_WITHIN_1_MONTH", "escalation") in j.services.escalations()
+    await end(j, S.VISA_REFUSED, R.VISA_REFUSED)
     assert (await j.handle.result()).outcome == S.VISA_REFUSED
+    names = j.services.names()
+    assert "cancel_visa_case" in names
     released = [r for n, r in j.services.calls if n == "release_position"]
     assert len(released) == 1 and released[0].position_id == POSITION and released[0].employer_id == EMPLOYER
 

@@ -244,7 +244,7 @@ class Simulator:
             return "appointment", {"appointment_at": slot.replace(microsecond=0).isoformat()}
         if kind == "lodge":
             return "lodgement", {"lodged_on": str(today), "visa_fee_payer": "employer"}
-        rates = self._rates("consulate_81a" if self.cases[case_id].accelerated else "consulate")
+        rates = self._rates("consulate_81a" if self.cases.setdefault(case_id, Case()).accelerated else "consulate")
         if failing or rng.random() < rates.refusal_rate:
             return "decision", {"outcome": "refused", "decided_on": str(today), "reason_code": "DOCUMENTS_INCOMPLETE"}
         until = today + timedelta(days=self.profile.visa_validity_days)

@@ -180,6 +180,9 @@ class ContractSigned(_CandidateMatchEvent):
     signed_on: date = Field(description="Day of the signature.")
     contract_sha256: str = Field(description="SHA-256 of the signed contract version (no-substitution check).")
     monthly_pay_year1_cents: int = Field(ge=0, description="Training pay in year 1, euro cents per month.")
+    accelerated_procedure: bool = Field(
+        default=False, description="The position uses the §81a accelerated procedure: the visa case is opened so."
+    )
 
 
 class ContractCorrectionRequested(_CandidateMatchEvent):

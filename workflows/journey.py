@@ -506,7 +506,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         )
         self._deadlines.close(dl.MATCHING)
         self._deadlines.open(dl.CONTRACT_TO_VISA, workflow.now(), timedelta(days=p.contract_to_visa_due_days))
-        self._contract = {k: data.get(k) for k in ("starts_on", "probation_months", "ends_on", "version")}
+        keys = ("starts_on", "probation_months", "ends_on", "version", "accelerated_procedure")
+        self._contract = {k: data.get(k) for k in keys}
         await self._enter(S.CONTRACT_SIGNED, "contract_signed")
         if self._people_decide and not self._certified:  # matching started on a class assessment
             self._visa_waits_for = (str(data["contract_id"]), str(data["employer_id"]))
@@ -524,6 +525,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 employer_id=employer_id,
                 contract_version=int(self._contract.get("version") or 1),
                 planned_entry_on=dl.day(self._contract.get("starts_on")),
+                accelerated=bool(self._contract.get("accelerated_procedure")),
             ),
         )
 

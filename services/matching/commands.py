@@ -55,6 +55,7 @@ class CreatePosition:
     weekly_hours: float
     housing_support: HousingSupport
     tariff_monthly_cents: tuple[int, ...] | None = None
+    accelerated_procedure: bool = False
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,11 @@ class PositionCreate(_In):
     )
     weekly_hours: float = Field(gt=0, le=48)
     housing_support: HousingSupport = HousingSupport.NONE
+    accelerated_procedure: StrictBool = Field(
+        default=False,
+        description="The employer agreed the §81a accelerated procedure with its foreigners authority: visas for "
+        "this position use it (the employer or the programme pays its fee, never the candidate).",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> PositionCreate:
@@ -246,6 +251,7 @@ class PositionUpdate(_In):
     tariff_monthly_cents: list[Cents] | None = Field(default=None, min_length=1, max_length=4)
     weekly_hours: float | None = Field(default=None, gt=0, le=48)
     housing_support: HousingSupport | None = None
+    accelerated_procedure: StrictBool | None = None
 
 
 class PositionPublic(BaseModel):
@@ -264,6 +270,7 @@ class PositionPublic(BaseModel):
     tariff_monthly_cents: list[int] | None
     weekly_hours: float
     housing_support: str
+    accelerated_procedure: bool
     status: PositionStatus
     created_at: datetime
     updated_at: datetime

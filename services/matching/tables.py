@@ -79,6 +79,9 @@ class PositionRecord(SQLModel, table=True):
     tariff_monthly_cents: list[int] | None = Field(default=None, sa_column=col(postgresql.ARRAY(sa.Integer)))
     weekly_hours: float = Field(sa_column=col(sa.Float, False))
     housing_support: str = Field(sa_column=col(sa.Text, False))
+    accelerated_procedure: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
     status: str = Field(sa_column=col(sa.Text, False))
     created_at: datetime | None = Field(default=None, sa_column=created_at())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())

@@ -275,6 +275,7 @@ def _signed(contract: ContractRecord, position: PositionRecord, entry: Shortlist
         signed_on=contract.signed_on,
         contract_sha256=contract.sha256,
         monthly_pay_year1_cents=terms.monthly_pay_cents[0],
+        accelerated_procedure=position.accelerated_procedure,
     )
 
 

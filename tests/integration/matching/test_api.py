@@ -361,6 +361,53 @@ async def test_a_release_gives_the_place_back_and_a_repeat_is_still_a_success(
     assert employer_events == ["employer_registered", "position_published", "position_closed", "position_published"]
 
 
+async def test_a_ba_refusal_asks_for_a_corrected_contract_signed_again_without_a_second_place(
+    app: Any, settings: MatchingSettings
+) -> None:
+    employer_id = await register(app)
+    position = await open_position(app, employer_id, places=2, accelerated_procedure=True)
+    candidate = await seed_profile(app)
+    entry = await shortlist(app, candidate, position["id"])
+    contract = await signable_contract(app, employer_id, entry)
+    url = f"/v1/contracts/{contract['id']}/corrections"
+    async with employer_client(app, employer_id) as employer, client(app, "service", "journey-worker") as journey:
+        early = await journey.post(url, json={"candidate_id": candidate, "reason_code": "PAY_BELOW_MINIMUM"})
+        assert (await employer.post(f"/v1/contracts/{contract['id']}/sign")).status_code == 200
+        wrong = await journey.post(url, json={"candidate_id": str(uuid.uuid4()), "reason_code": "PAY_BELOW_MINIMUM"})
+        first = await journey.post(url, json={"candidate_id": candidate, "reason_code": "PAY_BELOW_MINIMUM"})
+        again = await journey.post(url, json={"candidate_id": candidate, "reason_code": "PAY_BELOW_MINIMUM"})
+        terms = {**contract_body("x")["terms"], "monthly_pay_cents": [120_000, 130_000, 140_000]}
+        amended = await employer.patch(f"/v1/contracts/{contract['id']}", json={"terms": terms})
+    assert early.status_code == 409, "only a signed contract is corrected"
+    assert wrong.status_code == 422
+    assert first.json() == {"requested": True} and again.json() == {"requested": False}
+    assert amended.status_code == 200 and amended.json()["version"] == 2, amended.text
+    async with client(app) as officer:  # the new version is checked and acknowledged again (FR-03)
+        confirmations = {"no_repayment_clauses": True, "pay_reference_checked": True}
+        assert (
+            await officer.post(f"/v1/contracts/{contract['id']}/confirmations", json=confirmations)
+        ).status_code == 200
+        acked = await officer.post(
+            f"/v1/contracts/{contract['id']}/acknowledgements",
+            json={"version": 2, "contract_sha256": amended.json()["sha256"], "acknowledged_on": str(TODAY)},
+        )
+        assert acked.status_code == 200, acked.text
+    async with employer_client(app, employer_id) as employer:
+        resigned = await employer.post(f"/v1/contracts/{contract['id']}/sign")
+        places = (await employer.get(f"/v1/positions/{position['id']}")).json()["places_left"]
+    assert resigned.status_code == 200 and resigned.json()["status"] == "signed"
+    assert places == 1, "the corrected contract keeps the place the first signature took"
+    evs = [
+        e
+        for e in await events(settings, candidate)
+        if e["type"] in ("contract_correction_requested", "contract_signed")
+    ]
+    assert [(e["type"], e.get("version")) for e in evs] == [
+        ("contract_signed", 1), ("contract_correction_requested", 1), ("contract_signed", 2)
+    ]  # fmt: skip
+    assert all(e["accelerated_procedure"] for e in evs if e["type"] == "contract_signed")
+
+
 async def test_offers_expire_decline_with_a_reason_and_can_be_withdrawn(app: Any, settings: MatchingSettings) -> None:
     employer_id = await register(app)
     position = await open_position(app, employer_id)
@@ -565,6 +612,7 @@ ROUTES = [
     ("POST", "/v1/contracts/{x}/acknowledgements", OFFICER),
     ("POST", "/v1/contracts/{x}/sign", EMPLOYER_SIDE),
     ("POST", "/v1/contracts/{x}/registrations", EMPLOYER_SIDE),
+    ("POST", "/v1/contracts/{x}/corrections", {"case_officer", "service"}),
 ]
 
 

@@ -12,6 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from contracts.journey import journey_workflow_id
 from deploy.local.demo_data import DEMO_CANDIDATES
 from deploy.local.demo_training import attend, plan_cohort, sit_exam, wait_for_enrolment
+from deploy.local.demo_visa import grant_everything, run_second_candidate, run_visa
 from deploy.local.settings import StackSettings
 from services.common.auth import dev_token
 
@@ -58,10 +59,13 @@ async def preselect(http: httpx.AsyncClient, application: dict[str, str]) -> Non
     decided.raise_for_status()
 
 
-async def wait_for_journey(client: Client, workflow_id: str, stage: str, timeout_s: float = 60) -> float:
-    """Seconds until the journey shows the stage in Temporal's visibility store."""
+async def wait_for_journey(
+    client: Client, workflow_id: str, stage: str | tuple[str, ...], timeout_s: float = 60
+) -> float:
+    """Seconds until the journey shows the stage (or one of the stages) in Temporal's visibility store."""
     started = time.monotonic()
-    query = f"WorkflowId = '{workflow_id}' AND JourneyStage = '{stage}'"
+    stages = (stage,) if isinstance(stage, str) else stage
+    query = f"WorkflowId = '{workflow_id}' AND JourneyStage IN ({', '.join(repr(s) for s in stages)})"
     while time.monotonic() - started < timeout_s:
         async for execution in client.list_workflows(query):
             if execution.status == WorkflowExecutionStatus.RUNNING:
@@ -143,19 +147,15 @@ async def run_matching(client: Client, settings: StackSettings, candidate_id: st
             "candidate " + delivery["data"]["candidate_id"] if "candidate_id" in delivery["data"] else "pseudonymous"
         )
         print(f"      {delivery['webhook_id']}  {delivery['type']:<42} {shown}")
-    seconds = await wait_for_journey(client, workflow_id, "CONTRACT_SIGNED")
-    print(f"14. {workflow_id} is CONTRACT_SIGNED after {seconds:.2f}s")
-    print(
-        "    (its open_visa_case activity now waits for the visa service on port "
-        f"{settings.visa_port}, which is not part of this release)\n"
-    )
+    seconds = await wait_for_journey(client, workflow_id, ("CONTRACT_SIGNED", "VISA", "PRE_DEPARTURE"))
+    print(f"14. {workflow_id} went past CONTRACT_SIGNED after {seconds:.2f}s (the visa case opens at once)")
 
 
 async def run_demo(settings: StackSettings) -> int:
     base = f"http://{settings.host}:{settings.applications_port}"
     ui = f"http://{settings.host}:{settings.temporal_ui_port}"
     client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
-    print("THAMM walking skeleton: HTTP -> PostgreSQL + outbox -> Kafka -> bridge -> Temporal\n")
+    print("THAMM demo: HTTP -> PostgreSQL + outbox -> Kafka -> bridge -> Temporal -> services\n")
     headers = {"Authorization": f"Bearer {dev_token(subject='demo-officer')}"}
     async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as http:
         DEMO_CANDIDATES_SUBMITTED.clear()
@@ -185,13 +185,16 @@ async def run_demo(settings: StackSettings) -> int:
             print(f"4. documents verified and the candidate pre-selected: {workflow_id} leaves PRESELECTED")
             await run_training(client, officer, settings, first["candidate_id"], workflow_id)
             await run_matching(client, settings, first["candidate_id"], workflow_id)
+            await grant_everything(settings)
+            await run_visa(client, settings, first["candidate_id"], workflow_id, 15)
+            await run_second_candidate(client, http, settings, DEMO_CANDIDATES_SUBMITTED[1])
     print("Find every journey:")
     print(f"   UI:  {ui}/namespaces/default/workflows?query=WorkflowType%3D%22ApprenticeJourneyWorkflow%22")
     print(
         f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
-        "--query \"JourneyStage='CONTRACT_SIGNED'\""
+        "--query \"JourneyStage='PRE_DEPARTURE'\""
     )
-    ports = (settings.training_port, settings.matching_port, settings.webhooks_port)
+    ports = (settings.training_port, settings.matching_port, settings.visa_port, settings.webhooks_port)
     docs = "  ".join(f"http://{settings.host}:{port}/docs" for port in ports)
     print(f"API docs: {base}/docs  {docs}   Stop everything: make down")
     return 0

@@ -87,7 +87,12 @@ def explain(suggestion: dict[str, Any]) -> list[str]:
 
 
 async def place(
-    officer: httpx.AsyncClient, employer: httpx.AsyncClient, request: dict[str, Any], position_id: str
+    officer: httpx.AsyncClient,
+    employer: httpx.AsyncClient,
+    request: dict[str, Any],
+    position_id: str,
+    duration_months: int = 36,
+    pay: tuple[int, ...] | list[int] = (110_000, 118_000, 126_000),
 ) -> dict[str, Any]:
     """Shortlist, interview, offer, acceptance, contract (checks, checklist, acknowledgement) and signature."""
     decision = {"position_id": position_id, "decision": "shortlist", "reason_code": "BEST_FIT"}
@@ -106,10 +111,10 @@ async def place(
     request_terms = next(s for s in request["suggestions"] if s["position_id"] == position_id)
     terms = {
         "starts_on": request_terms["starts_on"],
-        "duration_months": 36,
+        "duration_months": duration_months,
         "probation_months": 4,
         "weekly_hours": 39,
-        "monthly_pay_cents": [110_000, 118_000, 126_000],
+        "monthly_pay_cents": list(pay),
     }
     body = {
         "offer_id": made["id"],

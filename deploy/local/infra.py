@@ -291,6 +291,12 @@ class Temporal(Component):
     def prepare(self) -> None:
         (self.settings.run_dir / "temporal").mkdir(parents=True, exist_ok=True)
 
+    async def after_start(self) -> None:
+        """A server started by an older checkout lacks newer search attributes: add the missing ones."""
+        from deploy.provision import register_search_attributes
+
+        await register_search_attributes(self.settings.temporal_address)
+
     async def healthy(self) -> bool:
         from temporalio.client import Client
 

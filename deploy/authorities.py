@@ -211,6 +211,7 @@ class Simulator:
             log.warning("visa service away (%s): %s stays pending", exc, step)
             return
         case = self.cases[case_id]
+        log.info("%s %s -> %s", step, path, response.status_code)
         if response.status_code < 300:
             case.pending.pop(step, None)
             self.answered.append({"visa_case_id": case_id, "step": step, "path": path, "body": body})
@@ -278,26 +279,32 @@ class Simulator:
 
 
 async def follow_topic(sim: Simulator, stop: asyncio.Event) -> None:
+    """Follow the topic until stopped; a failure is logged and the topic read again (answers are idempotent)."""
+    while not stop.is_set():
+        try:
+            await _follow(sim, stop)
+        except Exception:
+            log.exception("reading thamm.visa failed; starting again")
+            await asyncio.sleep(1)
+
+
+async def _follow(sim: Simulator, stop: asyncio.Event) -> None:
     """Read `thamm.visa` from the beginning (no consumer group: the topic is the simulator's memory)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     from contracts.topics import VISA
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=sim.settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        VISA,
+        bootstrap_servers=sim.settings.kafka_bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=5000,
+    )
     await consumer.start()
+    log.info("following %s from the beginning", VISA)
     try:
-        partitions = None
-        while partitions is None and not stop.is_set():
-            parts = consumer.partitions_for_topic(VISA) or set()
-            if parts:
-                partitions = [TopicPartition(VISA, p) for p in sorted(parts)]
-            else:
-                await consumer.topics()  # refresh metadata until the topic exists
-                await asyncio.sleep(1)
-        if partitions is None:
-            return
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
             for records in batches.values():
@@ -370,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is not None:
         overrides["seed"] = args.seed
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(serve(SimulatorSettings(**overrides)))
     return 0
 

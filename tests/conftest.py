@@ -31,6 +31,7 @@ def stack_settings() -> StackSettings:
         visa_port=18004,
         monitoring_port=18005,
         webhooks_port=18007,
+        authorities_port=18009,
         journey_port=18006,
         relay_metrics_port=19101,
         bridge_metrics_port=19102,

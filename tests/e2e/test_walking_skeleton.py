@@ -226,10 +226,14 @@ async def to_matching(
     return application, workflow_id
 
 
-async def test_the_journey_is_matched_through_the_matching_service_to_a_signed_contract(
+async def test_the_journey_is_matched_to_a_signed_contract_and_gets_its_visa_through_the_visa_service(
     platform: Stack, stack_settings: StackSettings, temporal_client: Client
 ) -> None:
+    """matching's contract, then the journey's open_visa_case and request_labour_approval against the real visa
+    service, the authorities simulator answering for the BA and the consulate, to PRE_DEPARTURE."""
     from deploy.local.demo_matching import open_position, place, wait_for_ranking
+    from deploy.local.demo_visa import grant_everything, verify_documents, wait_for_case
+    from deploy.local.demo_visa import officer as visa_officer
 
     application, workflow_id = await to_matching(
         stack_settings, temporal_client, ("Imane", "Alaoui"), "goethe-rabat", "rabat-sale-kenitra"
@@ -246,11 +250,24 @@ async def test_the_journey_is_matched_through_the_matching_service_to_a_signed_c
         finally:
             await employer.aclose()
         assert placed["signed"]["status"] == "signed"
-        await wait_for_journey(temporal_client, workflow_id, JourneyStage.CONTRACT_SIGNED.value, timeout_s=60)
+        await wait_for_journey(temporal_client, workflow_id, ("CONTRACT_SIGNED", "VISA"), timeout_s=60)
         assert (await officer.get(f"/v1/positions/{position['id']}")).json()["places_left"] == 1
     description = await temporal_client.get_workflow_handle(workflow_id).describe()
     attributes = {pair.key.name: pair.value for pair in description.typed_search_attributes}
     assert attributes["EmployerId"] == employer_id
+    await grant_everything(stack_settings)
+    async with visa_officer(stack_settings, stack_settings.visa_port) as visa:
+        case = await wait_for_case(visa, application["candidate_id"])
+        assert case["contract_id"] == placed["signed"]["id"] and case["employer_id"] == employer_id
+        await verify_documents(visa, case)
+        await wait_for_journey(temporal_client, workflow_id, JourneyStage.PRE_DEPARTURE.value, timeout_s=90)
+        granted = (await visa.get(f"/v1/visa-cases/{case['id']}")).json()
+        approvals = (await visa.get(f"/v1/visa-cases/{case['id']}/labour-approval")).json()
+    assert granted["status"] == "granted" and granted["approval_status"] == "granted"
+    assert [a["attempt"] for a in approvals] == [1], "the visa child asked the BA once, through the visa service"
+    child = await temporal_client.get_workflow_handle(f"visa-{application['candidate_id']}").describe()
+    child_attributes = {pair.key.name: pair.value for pair in child.typed_search_attributes}
+    assert child_attributes["VisaStep"] == "visa_granted"
 
 
 async def test_a_withdrawal_after_an_accepted_offer_releases_the_place_through_the_matching_service(

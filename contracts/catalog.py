@@ -33,6 +33,7 @@ RELEASED_TOPICS: dict[str, datetime] = {
     topics.TRAINING: datetime(2026, 11, 29, 20, 0, tzinfo=UTC),
     topics.MATCHING: datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
     topics.WEBHOOKS: datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
+    topics.VISA: datetime(2026, 11, 30, 0, 30, tzinfo=UTC),
 }
 
 

@@ -49,6 +49,7 @@ class OfficerActions:
     _replan: bool
     _round: int
     _input: Any
+    _ids: dict[str, str | None]
 
     def view(self) -> JourneyView:
         raise NotImplementedError

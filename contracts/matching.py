@@ -195,6 +195,17 @@ class ContractCorrectionRequested(_CandidateMatchEvent):
     reason_code: str = Field(description="Why, e.g. the BA's `PAY_BELOW_MINIMUM`.")
 
 
+class ContractCancelled(_CandidateMatchEvent):
+    """A signed contract was cancelled before the training began (by the employer, or by mutual agreement): its
+    place comes back; the journey undoes the visa case and looks for a new place."""
+
+    TYPE: ClassVar[str] = event_type(_S, "contract_cancelled")
+    contract_id: UUID = Field(description="The contract.")
+    cancelled_on: date = Field(description="Day of the cancellation.")
+    reason_code: str = Field(description="Why, e.g. `EMPLOYER_INSOLVENT`, `MUTUAL_AGREEMENT`.")
+    places_left: int = Field(ge=0, description="Places of the position free after the cancellation.")
+
+
 class ContractRegistered(_CandidateMatchEvent):
     """The contract was registered with the chamber, or the trainee with the vocational school."""
 
@@ -223,4 +234,5 @@ EVENTS: tuple[type[Event], ...] = (
     ContractSigned,
     ContractRegistered,
     ContractCorrectionRequested,
+    ContractCancelled,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,13 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from contracts import activities as api
+    from contracts.applications import (
+        ApplicationPreselected,
+        ApplicationRejected,
+        ApplicationSubmitted,
+        ApplicationWithdrawn,
+    )
+    from contracts.base import Event
     from contracts.journey import (
         TERMINAL_STAGES,
         DeadlineEscalated,
@@ -35,12 +43,43 @@ with workflow.unsafe.imports_passed_through():
         follow_up_workflow_id,
         visa_workflow_id,
     )
+    from contracts.matching import ContractCancelled, ContractSigned, OfferAccepted, OfferDeclined, OfferWithdrawn
+    from contracts.monitoring import (
+        AddressRegistered,
+        ArrivalConfirmed,
+        CheckinRecorded,
+        PlacementAtRisk,
+        PredepartureCompleted,
+        ProbationPassed,
+        ResidencePermitApplied,
+        ResidencePermitIssued,
+        TrainingCompleted,
+        TrainingTerminated,
+    )
+    from contracts.training import (
+        AttendanceBelowThreshold,
+        Enrolled,
+        ExamFailed,
+        ExamPassed,
+        LevelReached,
+        TrainingDroppedOut,
+    )
+    from contracts.visa import VisaCaseOpened
     from workflows import deadlines as dl
     from workflows import search
     from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpWorkflow
     from workflows.journey_actions import Command, OfficerActions
-    from workflows.steps import PEOPLE_DECIDE_PATCH, VISA_CORRECTIONS_PATCH, Refused, call, publish, step_key
+    from workflows.steps import (
+        PEOPLE_DECIDE_PATCH,
+        VISA_CORRECTIONS_PATCH,
+        Refused,
+        call,
+        parse_fact,
+        publish,
+        step_key,
+    )
+    from workflows.visa import FACT_CLASSES as VISA_PROCESS_CLASSES
     from workflows.visa import FACTS as VISA_PROCESS_FACTS
     from workflows.visa import VisaProcessWorkflow
 
@@ -70,43 +109,6 @@ ORDER = [
 CANCEL_ENROLMENT_PATCH = "cancel-enrolment-on-withdrawal"
 
 
-#: Every catalog event type the journey listens to (the bridge subscribes to exactly these).
-JOURNEY_FACTS = frozenset(
-    {
-        f"thamm.{service}.{name}.v1"
-        for service, names in {
-            "applications": [
-                "application_submitted",
-                "application_preselected",
-                "application_rejected",
-                "application_withdrawn",
-            ],
-            "training": [
-                "enrolled",
-                "exam_passed",
-                "exam_failed",
-                "level_reached",
-                "training_dropped_out",
-                "attendance_below_threshold",
-            ],
-            "matching": ["offer_accepted", "offer_declined", "offer_withdrawn", "contract_signed"],
-            "visa": ["visa_case_opened", *sorted(VISA_PROCESS_FACTS - {"contract_signed"})],
-            "monitoring": [
-                "predeparture_completed",
-                "arrival_confirmed",
-                "address_registered",
-                "residence_permit_applied",
-                "residence_permit_issued",
-                "probation_passed",
-                "training_terminated",
-                "training_completed",
-                "checkin_recorded",
-                "placement_at_risk",
-            ],
-        }.items()
-        for name in names
-    }
-)
 FOLLOW_UP_FACTS = {
     "address_registered",
     "residence_permit_applied",
@@ -321,7 +323,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             self._deferred.append(fact)
 
     async def _applied(self, fact: JourneyFact) -> bool:
-        name, data = fact.event_type.split(".")[2], fact.data
+        name = fact.event_type.split(".")[2]
         if self._stage == S.VISA and name in VISA_FACTS:
             await self._forward("visa", VisaProcessWorkflow.fact, fact)
             return True
@@ -333,21 +335,22 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             if name == "probation_passed":
                 await self._enter(S.IN_TRAINING, name)
             return True
-        handler = getattr(self, f"_on_{name}", None)
-        if handler is None:  # a child's fact that came before the child, or nothing to do
+        event = parse_fact(fact)  # the contract model of exactly this type and version (a `.v2` is not a `.v1`)
+        handler = HANDLERS.get(type(event)) if event is not None else None
+        if handler is None:  # a child's fact that came before the child, or one the journey leaves alone
             return not (
                 (name in VISA_FACTS and self._before(S.VISA)) or (name in FOLLOW_UP_FACTS and self._before(S.ARRIVED))
             )
-        return bool(await handler(fact, data))
+        return bool(await handler(self, event))
 
     def _before(self, stage: JourneyStage) -> bool:
         """True while the journey has not reached the given stage yet."""
         return ORDER.index(self._stage) < ORDER.index(stage) if self._stage in ORDER else False
 
-    async def _on_application_preselected(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_application_preselected(self, event: ApplicationPreselected) -> bool:
         if self._stage == S.SUBMITTED:
             await self._enter(S.PRESELECTED, "application_preselected")
-            await self._enrol(str(data.get("occupation_code") or self._input.occupation_codes[0]), "enrol-1")
+            await self._enrol(str(event.occupation_code or self._input.occupation_codes[0]), "enrol-1")
         return True
 
     async def _enrol(self, occupation: str, step: str) -> None:
@@ -362,11 +365,11 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         )
         self._ids["enrolment_id"] = str(enrolment.enrolment_id)
 
-    async def _on_application_rejected(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_application_rejected(self, event: ApplicationRejected) -> bool:
         await self._enter(S.REJECTED, "application_rejected")
         return True
 
-    async def _on_application_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_application_withdrawn(self, event: ApplicationWithdrawn) -> bool:
         if self._stage in BEFORE_ARRIVAL and self._ids.get("visa_case_id") and workflow.patched(VISA_CORRECTIONS_PATCH):
             await self._compensate_visa("CANDIDATE_WITHDREW")
         await self._compensate_enrolment()
@@ -375,15 +378,15 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         await self._enter(S.WITHDRAWN, "application_withdrawn")
         return True
 
-    async def _on_enrolled(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_enrolled(self, event: Enrolled) -> bool:
         if self._before(S.PRESELECTED):
             return False
-        self._ids["cohort_id"] = str(data.get("cohort_id"))
-        self._ids["enrolment_id"] = str(data.get("enrolment_id") or self._ids["enrolment_id"])
-        workflow.upsert_search_attributes([search.COHORT_ID.value_set(str(data.get("cohort_id")))])
+        self._ids["cohort_id"] = str(event.cohort_id)
+        self._ids["enrolment_id"] = str(event.enrolment_id or self._ids["enrolment_id"])
+        workflow.upsert_search_attributes([search.COHORT_ID.value_set(str(event.cohort_id))])
         if self._stage != S.PRESELECTED:  # a re-enrolment after a re-route: the B1 deadline is already open
             return True
-        course_start = dl.day_start(data.get("starts_on")) if self._people_decide else None
+        course_start = dl.day_start(event.starts_on) if self._people_decide else None
         self._open_b1_deadline(course_start)  # counted from the course's start, not from when the fact arrived
         await self._enter(S.LANGUAGE_TRAINING, "enrolled")
         return True
@@ -400,11 +403,11 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             lapse_outcome=S.TRAINING_FAILED.value,
         )
 
-    async def _on_exam_passed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_exam_passed(self, event: ExamPassed) -> bool:
         if self._before(S.LANGUAGE_TRAINING):
             return False
         if not self._people_decide:  # journeys recorded before matching could start on a class assessment
-            if str(data.get("level")) in ("B1", "B2", "C1", "C2") and self._stage == S.LANGUAGE_TRAINING:
+            if str(event.level) in ("B1", "B2", "C1", "C2") and self._stage == S.LANGUAGE_TRAINING:
                 self._deadlines.close(dl.B1)
                 await self._start_matching("exam_passed")
             return True
@@ -419,12 +422,12 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             await self._open_visa_case(contract_id, employer_id)
         return True
 
-    async def _on_level_reached(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_level_reached(self, event: LevelReached) -> bool:
         """A class assessment at the programme's threshold starts matching before the certificate."""
         threshold = self._input.parameters.matching_from_level
         if not self._people_decide or threshold is None or self._stage != S.LANGUAGE_TRAINING:
             return True
-        level = str(data.get("level"))
+        level = str(event.level)
         if level in LEVELS and LEVELS.index(level) >= LEVELS.index(threshold):
             await self._start_matching("level_reached")  # the B1 deadline stays open until the certificate
         return True
@@ -445,7 +448,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             ),
         )
 
-    async def _on_training_dropped_out(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_training_dropped_out(self, event: TrainingDroppedOut) -> bool:
         if self._before(S.PRESELECTED):
             return False
         if self._stage in (S.PRESELECTED, S.LANGUAGE_TRAINING):
@@ -453,28 +456,37 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             await self._enter(S.TRAINING_FAILED, "training_dropped_out")
         return True
 
-    async def _on_offer_accepted(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
-        self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
-        workflow.upsert_search_attributes([search.EMPLOYER_ID.value_set(str(data["employer_id"]))])
+    async def _on_offer_accepted(self, event: OfferAccepted) -> bool:
+        self._ids["employer_id"], self._ids["position_id"] = str(event.employer_id), str(event.position_id)
+        workflow.upsert_search_attributes([search.EMPLOYER_ID.value_set(str(event.employer_id))])
         return True
 
-    async def _on_offer_withdrawn(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_offer_withdrawn(self, event: OfferWithdrawn) -> bool:
         if self._before(S.MATCHING):
             return False
         if self._people_decide and self._stage in BEFORE_ARRIVAL:  # the visa case is open: undo it first
-            self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+            self._ids["employer_id"], self._ids["position_id"] = str(event.employer_id), str(event.position_id)
             await self._undo_before_arrival("OFFER_WITHDRAWN")
             return True
         if self._stage not in (S.MATCHING, S.CONTRACT_SIGNED):
             return True
-        self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+        self._ids["employer_id"], self._ids["position_id"] = str(event.employer_id), str(event.position_id)
         await self._compensate_position("OFFER_WITHDRAWN")
         self._deadlines.close(dl.CONTRACT_TO_VISA)
         self._round += 1
         await self._start_matching("offer_withdrawn")
         return True
 
-    async def _on_training_terminated(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_contract_cancelled(self, event: ContractCancelled) -> bool:
+        """A signed contract cancelled before arrival: undo the visa case and look for a new place at once
+        (matching has given the place back already; a later release is a harmless repeat)."""
+        if self._before(S.CONTRACT_SIGNED):
+            return False
+        if self._stage in BEFORE_ARRIVAL and str(event.position_id) == str(self._ids.get("position_id")):
+            await self._undo_before_arrival("CONTRACT_CANCELLED")
+        return True
+
+    async def _on_training_terminated(self, event: TrainingTerminated) -> bool:
         """A termination before arrival is handled at once (after arrival the follow-up has it)."""
         arrival_waiting = any(f.event_type.endswith(".arrival_confirmed.v1") for f in self._deferred)
         if self._people_decide and self._stage in BEFORE_ARRIVAL and not arrival_waiting and self._visa is None:
@@ -491,28 +503,28 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._round += 1
         await self._start_matching(reason.lower())
 
-    async def _on_contract_signed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_contract_signed(self, event: ContractSigned) -> bool:
         if self._before(S.MATCHING):
             return False
         if self._stage != S.MATCHING:
             return True
         p = self._input.parameters
-        self._ids["employer_id"], self._ids["position_id"] = str(data["employer_id"]), str(data["position_id"])
+        self._ids["employer_id"], self._ids["position_id"] = str(event.employer_id), str(event.position_id)
         workflow.upsert_search_attributes(
             [
-                search.EMPLOYER_ID.value_set(str(data["employer_id"])),
-                search.OCCUPATION_CODE.value_set(str(data["occupation_code"])),
+                search.EMPLOYER_ID.value_set(str(event.employer_id)),
+                search.OCCUPATION_CODE.value_set(str(event.occupation_code)),
             ]
         )
         self._deadlines.close(dl.MATCHING)
         self._deadlines.open(dl.CONTRACT_TO_VISA, workflow.now(), timedelta(days=p.contract_to_visa_due_days))
         keys = ("starts_on", "probation_months", "ends_on", "version", "accelerated_procedure")
-        self._contract = {k: data.get(k) for k in keys}
+        self._contract = {k: getattr(event, k, None) for k in keys}
         await self._enter(S.CONTRACT_SIGNED, "contract_signed")
         if self._people_decide and not self._certified:  # matching started on a class assessment
-            self._visa_waits_for = (str(data["contract_id"]), str(data["employer_id"]))
+            self._visa_waits_for = (str(event.contract_id), str(event.employer_id))
             return True
-        await self._open_visa_case(str(data["contract_id"]), str(data["employer_id"]))
+        await self._open_visa_case(str(event.contract_id), str(event.employer_id))
         return True
 
     async def _open_visa_case(self, contract_id: str, employer_id: str) -> None:
@@ -529,21 +541,21 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             ),
         )
 
-    async def _on_visa_case_opened(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_visa_case_opened(self, event: VisaCaseOpened) -> bool:
         if self._before(S.CONTRACT_SIGNED):
             return False
         if self._stage != S.CONTRACT_SIGNED:
             return True
-        self._ids["consulate"] = str(data["consulate"])
-        self._ids["visa_case_id"] = str(data["visa_case_id"])
-        workflow.upsert_search_attributes([search.CONSULATE.value_set(str(data["consulate"]))])
+        self._ids["consulate"] = str(event.consulate)
+        self._ids["visa_case_id"] = str(event.visa_case_id)
+        workflow.upsert_search_attributes([search.CONSULATE.value_set(str(event.consulate))])
         await self._enter(S.VISA, "visa_case_opened")
         visa = VisaInput(
             candidate_id=self._input.candidate_id,
-            visa_case_id=data["visa_case_id"],
-            consulate=str(data["consulate"]),
-            accelerated=bool(data.get("accelerated")),
-            contract_id=data.get("contract_id"),
+            visa_case_id=event.visa_case_id,
+            consulate=str(event.consulate),
+            accelerated=bool(event.accelerated),
+            contract_id=event.contract_id,
             contract_version=int(self._contract.get("version") or 1),
             employer_id=self._ids["employer_id"],
             parameters=self._input.parameters,
@@ -602,7 +614,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             await self._compensate_position(f"VISA_REFUSED_{outcome.reason_code}"[:40])
             await self._enter(S.VISA_REFUSED, f"visa_refused:{outcome.reason_code}")
 
-    async def _on_arrival_confirmed(self, fact: JourneyFact, data: dict[str, Any]) -> bool:
+    async def _on_arrival_confirmed(self, event: ArrivalConfirmed) -> bool:
         if self._before(S.PRE_DEPARTURE):
             return False
         if self._stage != S.PRE_DEPARTURE:
@@ -612,7 +624,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         follow = FollowUpInput(
             candidate_id=self._input.candidate_id,
             employer_id=self._ids["employer_id"],
-            arrived_on=date.fromisoformat(str(data["arrived_on"])),
+            arrived_on=event.arrived_on,
             visa_valid_until=date.fromisoformat(valid) if valid and valid != "None" else None,
             parameters=self._input.parameters,
             occupation_codes=self._input.occupation_codes,
@@ -711,3 +723,44 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 await self._enter(JourneyStage(deadline.lapse_outcome), f"deadline_lapsed:{deadline.code}")
                 return
             await self._escalate(deadline.code, deadline.due_at, firing.value)
+
+
+#: Typed dispatch: each fact class the journey handles itself, to its handler (the event's version is part of
+#: its class: a `.v2` type is another class and is not handled as `.v1`).
+HANDLERS: dict[type[Event], Callable[[ApprenticeJourneyWorkflow, Any], Awaitable[bool]]] = {
+    ApplicationPreselected: ApprenticeJourneyWorkflow._on_application_preselected,
+    ApplicationRejected: ApprenticeJourneyWorkflow._on_application_rejected,
+    ApplicationWithdrawn: ApprenticeJourneyWorkflow._on_application_withdrawn,
+    Enrolled: ApprenticeJourneyWorkflow._on_enrolled,
+    ExamPassed: ApprenticeJourneyWorkflow._on_exam_passed,
+    LevelReached: ApprenticeJourneyWorkflow._on_level_reached,
+    TrainingDroppedOut: ApprenticeJourneyWorkflow._on_training_dropped_out,
+    OfferAccepted: ApprenticeJourneyWorkflow._on_offer_accepted,
+    OfferWithdrawn: ApprenticeJourneyWorkflow._on_offer_withdrawn,
+    ContractSigned: ApprenticeJourneyWorkflow._on_contract_signed,
+    ContractCancelled: ApprenticeJourneyWorkflow._on_contract_cancelled,
+    VisaCaseOpened: ApprenticeJourneyWorkflow._on_visa_case_opened,
+    ArrivalConfirmed: ApprenticeJourneyWorkflow._on_arrival_confirmed,
+    TrainingTerminated: ApprenticeJourneyWorkflow._on_training_terminated,
+}
+#: Facts the journey hands to its children (in their stages).
+FOLLOW_UP_CLASSES: tuple[type[Event], ...] = (
+    AddressRegistered,
+    ResidencePermitApplied,
+    ResidencePermitIssued,
+    ProbationPassed,
+    TrainingTerminated,
+    TrainingCompleted,
+    CheckinRecorded,
+    PlacementAtRisk,
+)
+#: Facts the journey subscribes to and deliberately leaves alone (recorded by their services; the start signal).
+IGNORED: tuple[type[Event], ...] = (
+    ApplicationSubmitted,
+    ExamFailed,
+    AttendanceBelowThreshold,
+    OfferDeclined,
+    PredepartureCompleted,
+)
+#: Every catalog event type the journey listens to (the bridge subscribes to exactly these).
+JOURNEY_FACTS = frozenset(cls.TYPE for cls in (*HANDLERS, *VISA_PROCESS_CLASSES, *FOLLOW_UP_CLASSES, *IGNORED))

@@ -11,8 +11,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import TypeAdapter, ValidationError
+
     from contracts.activities import JourneyEventRequest
     from contracts.base import Event
+    from contracts.catalog import CATALOG
+    from contracts.journey import JourneyFact
     from workflows.activities import JourneyActivities
 
 #: Services may be down for a while: retry for as long as it takes, at most every 5 minutes.
@@ -80,3 +84,24 @@ async def publish(event: Event, seq: int) -> None:
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"thamm:{info.workflow_id}:{info.run_id}:{seq}"))
     request = JourneyEventRequest(event_id=event_id, event_type=event.TYPE, data=event.model_dump(mode="json"))
     await call(JourneyActivities.publish_journey_event, request)
+
+
+def parse_fact(fact: JourneyFact) -> Event | None:
+    """The fact as its contract model; None for a type the catalog does not know (a newer `.v2`, say).
+
+    The bridge only signals facts that validated; a fact recorded before a field was added (a workflow history
+    replayed) is built as it was, without validation, rather than failing the replay."""
+    cls = CATALOG.get(fact.event_type)
+    if cls is None:
+        return None
+    try:
+        return cls.model_validate(fact.data)
+    except ValidationError:  # each field it has, validated on its own (ids as UUIDs, dates as dates)
+        values: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            if name in fact.data:
+                try:
+                    values[name] = TypeAdapter(info.annotation or Any).validate_python(fact.data[name])
+                except ValidationError:
+                    values[name] = fact.data[name]
+        return cls.model_construct(None, **values)

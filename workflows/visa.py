@@ -28,7 +28,6 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from contracts import activities as api
-    from contracts.catalog import CATALOG
     from contracts.journey import DeadlineEscalated, JourneyFact, JourneyStage, VisaInput, VisaOutcome
     from contracts.matching import ContractSigned
     from contracts.visa import (
@@ -49,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import deadlines as dl
     from workflows import search
     from workflows.activities import JourneyActivities
-    from workflows.steps import Refused, call, publish, step_key
+    from workflows.steps import Refused, call, parse_fact, publish, step_key
 
 #: Deadline codes of the visa process (published in `deadline_escalated`).
 DEEMED = "LABOUR_APPROVAL_DEEMED"
@@ -77,12 +76,6 @@ FACT_CLASSES: tuple[type[Any], ...] = (
 )
 #: Their event names (`thamm.<service>.<name>.v1`), as the journey's routing uses them.
 FACTS = frozenset(cls.TYPE.split(".")[2] for cls in FACT_CLASSES)
-
-
-def parse_fact(fact: JourneyFact) -> Any:
-    """The fact as its contract model (the event version is part of the type); None for an unknown type."""
-    cls = CATALOG.get(fact.event_type)
-    return cls.model_validate(fact.data) if cls is not None else None
 
 
 @workflow.defn
@@ -135,7 +128,7 @@ class VisaProcessWorkflow:
     # --- facts ----------------------------------------------------------------------------------------
 
     async def _apply(self, fact: JourneyFact) -> None:
-        event = parse_fact(fact)
+        event: Any = parse_fact(fact)
         handler = self._handlers().get(type(event)) if event is not None else None
         if handler is None or (not isinstance(event, ContractSigned) and event.visa_case_id != self._visa.visa_case_id):
             return  # not a visa-process fact, or another case's (an earlier, cancelled case of the candidate)

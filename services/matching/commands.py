@@ -170,6 +170,13 @@ class SignContract:
 
 
 @dataclass(frozen=True)
+class CancelContract:
+    contract_id: uuid.UUID
+    reason_code: str
+    cancelled_on: date
+
+
+@dataclass(frozen=True)
 class RequestCorrection:
     contract_id: uuid.UUID
     reason_code: str

@@ -31,6 +31,7 @@ from services.matching.schemas import (
     CandidateSuggestions,
     Confirmations,
     ContractAmend,
+    ContractCancel,
     ContractCreate,
     ContractDocument,
     ContractPage,
@@ -804,6 +805,21 @@ async def acknowledge_contract(
 )
 async def sign_contract(contract_id: uuid.UUID, ctx: Ctx, actor: EmployerSide) -> ContractPublic:
     return _contract(await contracts.sign_contract(ctx, actor, cmd.SignContract(contract_id)))
+
+
+@router.post(
+    "/contracts/{contract_id}/cancel",
+    response_model=ContractPublic,
+    tags=["contracts"],
+    openapi_extra=IDEMPOTENCY_DOC,
+    summary="Cancel a signed contract before the training begins; the place comes back (a repeat is a 200)",
+)
+async def cancel_contract(
+    contract_id: uuid.UUID, body: ContractCancel, ctx: Ctx, actor: EmployerSide
+) -> ContractPublic:
+    command = cmd.CancelContract(contract_id, body.reason_code, body.cancelled_on)
+    contract, _ = await contracts.cancel_contract(ctx, actor, command)
+    return _contract(contract)
 
 
 @router.post(

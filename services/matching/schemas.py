@@ -285,6 +285,13 @@ class PositionClose(_In):
     reason_code: Literal["WITHDRAWN", "EXPIRED"] = "WITHDRAWN"
 
 
+class ContractCancel(_In):
+    """A signed contract cancelled before the training begins (by the employer or by mutual agreement)."""
+
+    reason_code: ReasonCode = Field(description="e.g. `EMPLOYER_INSOLVENT`, `MUTUAL_AGREEMENT`, `CANDIDATE_REQUEST`.")
+    cancelled_on: IsoDate
+
+
 class CorrectionRequest(_In):
     """The journey's call after a BA refusal (`contracts.activities.ContractCorrectionRequest` without the path id)."""
 

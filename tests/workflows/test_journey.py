@@ -381,6 +381,23 @@ async def test_an_offer_withdrawn_after_the_visa_case_opened_undoes_it_and_match
     assert visa.status == WorkflowExecutionStatus.CANCELED
 
 
+async def test_a_contract_cancelled_after_the_visa_case_opened_undoes_it_and_matching_restarts(
+    journey: Journey,
+) -> None:
+    j = journey
+    await to_visa(j)
+    await j.send("visa.labour_approval_granted")
+    await j.send("matching.contract_cancelled", employer_id=EMPLOYER, position_id=uuid.uuid4(), reason_code="OTHER")
+    await j.env.sleep(timedelta(hours=1))
+    assert await j.stage() == S.VISA, "another position's contract is not this journey's"
+    await j.send("matching.contract_cancelled", employer_id=EMPLOYER, position_id=POSITION, reason_code="INSOLVENT")
+    await j.env.sleep(timedelta(hours=1))
+    assert await j.stage() == S.MATCHING
+    cancelled = [r for n, r in j.services.calls if n == "cancel_visa_case"]
+    assert len(cancelled) == 1 and cancelled[0].reason_code == "CONTRACT_CANCELLED"
+    assert [r.round for n, r in j.services.calls if n == "request_matching"] == [1, 2]
+
+
 async def test_a_termination_before_arrival_is_handled_at_once(journey: Journey) -> None:
     j = journey
     await to_visa(j)

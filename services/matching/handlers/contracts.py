@@ -10,6 +10,7 @@ from typing import Any
 from contracts.matching import (
     ContractAcknowledged,
     ContractAmended,
+    ContractCancelled,
     ContractCorrectionRequested,
     ContractRegistered,
     ContractSigned,
@@ -22,6 +23,7 @@ from services.matching import domain
 from services.matching.commands import (
     AcknowledgeContract,
     AmendContract,
+    CancelContract,
     ConfirmContract,
     DraftContract,
     RegisterContract,
@@ -30,7 +32,7 @@ from services.matching.commands import (
 )
 from services.matching.context import MatchingContext, entry_ids, load_contract, load_offer, load_position, publish
 from services.matching.domain import CheckStatus, ContractStatus, ContractTerms, OfferStatus, ShortlistStatus
-from services.matching.handlers.positions import take_place
+from services.matching.handlers.positions import give_place_back, take_place
 from services.matching.tables import ContractRecord, PositionRecord, ShortlistRecord
 
 
@@ -233,6 +235,33 @@ async def sign_contract(ctx: MatchingContext, actor: Principal, command: SignCon
         await publish(session, _signed(contract, position, entry), "contract")
         audit.record(session, actor, "contract.sign", "contract", contract.id, {"sha256": contract.sha256})
     return contract
+
+
+async def cancel_contract(
+    ctx: MatchingContext, actor: Principal, command: CancelContract
+) -> tuple[ContractRecord, bool]:
+    """A signed contract is cancelled before the training begins: the place comes back and the journey undoes
+    the visa case. A repeat (or a contract already released) answers False."""
+    async with transaction(ctx.sessions) as session:
+        contract, entry = await load_contract(session, command.contract_id, actor, lock=True)
+        if contract.status == ContractStatus.RELEASED:
+            return contract, False
+        if contract.signed_on is None:
+            raise domain.IllegalTransition(
+                "only a signed contract is cancelled; withdraw the offer instead", current_status=contract.status
+            )
+        position = await load_position(session, entry.position_id, None, lock=True)
+        await give_place_back(session, position)
+        contract.status = ContractStatus.RELEASED
+        entry.status = ShortlistStatus.WITHDRAWN
+        session.add_all([contract, entry])
+        event = ContractCancelled(
+            **entry_ids(entry), contract_id=contract.id, cancelled_on=command.cancelled_on,
+            reason_code=command.reason_code, places_left=position.places_left,
+        )  # fmt: skip
+        await publish(session, event, "contract")
+        audit.record(session, actor, "contract.cancel", "contract", contract.id, {"reason_code": command.reason_code})
+    return contract, True
 
 
 async def request_correction(

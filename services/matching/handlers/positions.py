@@ -124,6 +124,15 @@ async def take_place(session: AsyncSession, position: PositionRecord) -> None:
     session.add(position)
 
 
+async def give_place_back(session: AsyncSession, position: PositionRecord) -> None:
+    """A signed contract ended before the training: its place comes back (a filled position reopens)."""
+    position.places_left = min(position.places, position.places_left + 1)
+    if position.status == PositionStatus.FILLED:
+        position.status = PositionStatus.PUBLISHED
+        await publish(session, _published(position), "position")
+    session.add(position)
+
+
 async def release_position(
     ctx: MatchingContext, actor: Principal, command: ReleasePosition
 ) -> tuple[PositionRecord, bool]:
@@ -146,11 +155,7 @@ async def release_position(
             return position, False
         contracted = await _release_contract(session, entry.id)
         if contracted:
-            position.places_left = min(position.places, position.places_left + 1)
-            if position.status == PositionStatus.FILLED:
-                position.status = PositionStatus.PUBLISHED
-                await publish(session, _published(position), "position")
-            session.add(position)
+            await give_place_back(session, position)
         entry.status = ShortlistStatus.WITHDRAWN
         session.add(entry)
         event = PositionReleased(

@@ -408,6 +408,32 @@ async def test_a_ba_refusal_asks_for_a_corrected_contract_signed_again_without_a
     assert all(e["accelerated_procedure"] for e in evs if e["type"] == "contract_signed")
 
 
+async def test_a_signed_contract_cancelled_before_the_training_gives_its_place_back(
+    app: Any, settings: MatchingSettings
+) -> None:
+    employer_id = await register(app)
+    position = await open_position(app, employer_id, places=1)
+    candidate = await seed_profile(app)
+    entry = await shortlist(app, candidate, position["id"])
+    contract = await signable_contract(app, employer_id, entry)
+    url = f"/v1/contracts/{contract['id']}/cancel"
+    body = {"reason_code": "EMPLOYER_INSOLVENT", "cancelled_on": str(TODAY)}
+    async with employer_client(app, employer_id) as employer:
+        unsigned = await employer.post(url, json=body)
+        assert (await employer.post(f"/v1/contracts/{contract['id']}/sign")).status_code == 200
+        assert (await employer.get(f"/v1/positions/{position['id']}")).json()["status"] == "filled"
+        first = await employer.post(url, json=body)
+        again = await employer.post(url, json=body)
+        reopened = (await employer.get(f"/v1/positions/{position['id']}")).json()
+    assert unsigned.status_code == 409, "a draft is withdrawn with its offer, not cancelled"
+    assert first.status_code == 200 and first.json()["status"] == "released" and again.status_code == 200
+    assert reopened["status"] == "published" and reopened["places_left"] == 1
+    cancelled = [e for e in await events(settings, candidate) if e["type"] == "contract_cancelled"]
+    assert (
+        len(cancelled) == 1 and cancelled[0]["places_left"] == 1 and cancelled[0]["reason_code"] == "EMPLOYER_INSOLVENT"
+    )
+
+
 async def test_offers_expire_decline_with_a_reason_and_can_be_withdrawn(app: Any, settings: MatchingSettings) -> None:
     employer_id = await register(app)
     position = await open_position(app, employer_id)
@@ -613,6 +639,7 @@ ROUTES = [
     ("POST", "/v1/contracts/{x}/sign", EMPLOYER_SIDE),
     ("POST", "/v1/contracts/{x}/registrations", EMPLOYER_SIDE),
     ("POST", "/v1/contracts/{x}/corrections", {"case_officer", "service"}),
+    ("POST", "/v1/contracts/{x}/cancel", EMPLOYER_SIDE),
 ]
 
 

@@ -79,6 +79,9 @@ class JourneyParameters(BaseModel):
     search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")
     checkin_interval_days: int = Field(default=91, ge=7, description="Follow-up check-ins during training.")
     training_days: int = Field(default=1096, ge=365, description="Length of the Ausbildung (3 years).")
+    job_search_days: int = Field(
+        default=365, ge=0, le=366, description="After completion, follow the job search this long (0: do not)."
+    )
     matching_from_level: str | None = Field(
         default="B1",
         pattern=r"^(A1|A2|B1|B2|C1|C2)$",
@@ -316,6 +319,10 @@ class JourneyResult(BaseModel):
     candidate_id: UUID
     outcome: JourneyStage
     history: list[StageEntry]
+    after_completion: str | None = Field(
+        default=None,
+        description="After COMPLETED: `EMPLOYED_AS_SKILLED_WORKER`, `RETURNED` or `NOT_REPORTED` (12 months passed).",
+    )
 
 
 # --- the journey's children: their ids, inputs and outcomes ------------------------------------------------
@@ -364,6 +371,7 @@ class FollowUpOutcome(BaseModel):
     outcome: JourneyStage
     reason: str
     employer_id: str | None = None
+    completed_on: date | None = Field(default=None, description="The day of the final exam result (COMPLETED).")
 
 
 def visa_workflow_id(candidate_id: UUID | str) -> str:

@@ -80,6 +80,29 @@ class TrainingCompleted(_MonitoringEvent):
     final_exam_passed: bool = Field(description="True if the final (journeyman) exam was passed.")
 
 
+class JobSearchStarted(_MonitoringEvent):
+    """After completing the Ausbildung the graduate looks for a skilled job (the permit allows up to 12 months)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "job_search_started")
+    started_on: date = Field(description="First day of the search.")
+
+
+class EmployedAsSkilledWorker(_MonitoringEvent):
+    """The graduate took up skilled employment (residence permit for skilled workers, §18a AufenthG)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "employed_as_skilled_worker")
+    employed_on: date = Field(description="First day of the employment.")
+    same_employer: bool = Field(description="True if the training company employs the graduate.")
+
+
+class Returned(_MonitoringEvent):
+    """The graduate (or a participant) returned to Morocco."""
+
+    TYPE: ClassVar[str] = event_type(_S, "returned")
+    returned_on: date = Field(description="Day of the return.")
+    reason_code: str = Field(description="e.g. `PLANNED_RETURN`, `NO_JOB_FOUND`, `FAMILY`.")
+
+
 class CostRecorded(_MonitoringEvent):
     """A recruitment cost line was recorded with its payer (fair recruitment, SDG 10.7.1)."""
 
@@ -99,6 +122,9 @@ EVENTS: tuple[type[Event], ...] = (
     ProbationPassed,
     TrainingTerminated,
     TrainingCompleted,
+    JobSearchStarted,
+    EmployedAsSkilledWorker,
+    Returned,
     CostRecorded,
 )
 

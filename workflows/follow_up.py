@@ -216,6 +216,7 @@ class FollowUpWorkflow:
                 outcome=JourneyStage.COMPLETED,
                 reason="FINAL_EXAM_PASSED" if data.get("final_exam_passed") else "COMPLETED_WITHOUT_FINAL_EXAM",
                 employer_id=self._employer,
+                completed_on=dl.day(data.get("completed_on")),
             )
         elif name == "training_terminated":
             if data.get("trainee_at_fault"):

@@ -48,11 +48,14 @@ with workflow.unsafe.imports_passed_through():
         AddressRegistered,
         ArrivalConfirmed,
         CheckinRecorded,
+        EmployedAsSkilledWorker,
+        JobSearchStarted,
         PlacementAtRisk,
         PredepartureCompleted,
         ProbationPassed,
         ResidencePermitApplied,
         ResidencePermitIssued,
+        Returned,
         TrainingCompleted,
         TrainingTerminated,
     )
@@ -71,6 +74,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.follow_up import FollowUpWorkflow
     from workflows.journey_actions import Command, OfficerActions
     from workflows.steps import (
+        JOB_SEARCH_PATCH,
         PEOPLE_DECIDE_PATCH,
         VISA_CORRECTIONS_PATCH,
         Refused,
@@ -159,6 +163,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._certified = False  # the language certificate the visa needs (exam_passed)
         self._contract: dict[str, Any] = {}  # start, probation months and end of the signed contract
         self._visa_waits_for: tuple[str, str] | None = None  # (contract, employer) signed before the certificate
+        self._job_search = False  # after completion: following the 12-month job search
+        self._after_completion: str | None = None
 
     # --- signals, queries --------------------------------------------------------------------------
 
@@ -211,7 +217,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             + ([search.OCCUPATION_CODE.value_set(journey.occupation_codes[0])] if journey.occupation_codes else [])
         )
         await self._enter(S.SUBMITTED, "application_submitted")
-        while self._stage not in TERMINAL_STAGES or self._commands:
+        while self._stage not in TERMINAL_STAGES or self._commands or self._job_search:
             try:
                 await self._step()
             except Refused as refusal:  # a service said no: a case officer decides, the journey goes on
@@ -220,7 +226,12 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if self._people_decide:
             self._stop_children()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return JourneyResult(candidate_id=journey.candidate_id, outcome=self._stage, history=self._history)
+        return JourneyResult(
+            candidate_id=journey.candidate_id,
+            outcome=self._stage,
+            history=self._history,
+            after_completion=self._after_completion,
+        )
 
     async def _step(self) -> None:
         """One turn of the main loop: a fact, an officer's action, a child's outcome, or waiting."""
@@ -233,8 +244,37 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         elif self._follow_up is not None:
             outcome, self._follow_up = self._follow_up, None
             await self._enter(outcome.outcome, f"follow_up:{outcome.reason}")
+            if outcome.outcome == S.COMPLETED:
+                self._follow_job_search(outcome)
         else:
             await self._wait()
+
+    def _follow_job_search(self, outcome: FollowUpOutcome) -> None:
+        """After completion: up to 12 months to find skilled work (§16a permit extension); the journey records
+        how it ends (employed, returned) and escalates once if nothing was reported by then."""
+        days = self._input.parameters.job_search_days
+        if not self._people_decide or days <= 0 or not workflow.patched(JOB_SEARCH_PATCH):
+            return
+        start = dl.day_start(outcome.completed_on) or workflow.now()
+        self._deadlines.open(dl.JOB_SEARCH, start, timedelta(days=days))
+        self._job_search = True
+
+    async def _on_job_search_started(self, event: JobSearchStarted) -> bool:
+        return True  # recorded by monitoring; the 12 months count from the completion
+
+    async def _on_employed_as_skilled_worker(self, event: EmployedAsSkilledWorker) -> bool:
+        self._end_job_search("EMPLOYED_AS_SKILLED_WORKER")
+        return True
+
+    async def _on_returned(self, event: Returned) -> bool:
+        if self._job_search:
+            self._end_job_search("RETURNED")
+        return True
+
+    def _end_job_search(self, how: str) -> None:
+        if self._job_search:
+            self._deadlines.close(dl.JOB_SEARCH)
+            self._job_search, self._after_completion = False, how
 
     def _stop_children(self) -> None:
         """A journey that ends while a child still runs (an officer ended it) cancels the child."""
@@ -284,7 +324,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                     or self._visa
                     or self._follow_up
                     or self._replan
-                    or self._stage in TERMINAL_STAGES
+                    or (self._stage in TERMINAL_STAGES and not self._job_search)
                 ),
                 timeout=timeout,
             )
@@ -319,7 +359,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
 
     async def _apply(self, fact: JourneyFact) -> None:
         """Apply a fact; one that comes before its stage (topics are not ordered between services) waits."""
-        if not await self._applied(fact) and self._stage not in TERMINAL_STAGES:
+        if not await self._applied(fact) and (self._stage not in TERMINAL_STAGES or self._job_search):
             self._deferred.append(fact)
 
     async def _applied(self, fact: JourneyFact) -> bool:
@@ -723,6 +763,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
                 await self._enter(JourneyStage(deadline.lapse_outcome), f"deadline_lapsed:{deadline.code}")
                 return
             await self._escalate(deadline.code, deadline.due_at, firing.value)
+            if deadline.code == dl.JOB_SEARCH and firing is dl.Firing.ESCALATION:
+                self._end_job_search("NOT_REPORTED")  # a record, not a decision: officers were told once
 
 
 #: Typed dispatch: each fact class the journey handles itself, to its handler (the event's version is part of
@@ -742,6 +784,9 @@ HANDLERS: dict[type[Event], Callable[[ApprenticeJourneyWorkflow, Any], Awaitable
     VisaCaseOpened: ApprenticeJourneyWorkflow._on_visa_case_opened,
     ArrivalConfirmed: ApprenticeJourneyWorkflow._on_arrival_confirmed,
     TrainingTerminated: ApprenticeJourneyWorkflow._on_training_terminated,
+    JobSearchStarted: ApprenticeJourneyWorkflow._on_job_search_started,
+    EmployedAsSkilledWorker: ApprenticeJourneyWorkflow._on_employed_as_skilled_worker,
+    Returned: ApprenticeJourneyWorkflow._on_returned,
 }
 #: Facts the journey hands to its children (in their stages).
 FOLLOW_UP_CLASSES: tuple[type[Event], ...] = (

@@ -44,6 +44,11 @@ PEOPLE_DECIDE_PATCH = "people-decide-endings"
 VISA_CORRECTIONS_PATCH = "visa-contract-corrections"
 
 
+#: `workflow.patched` id: after COMPLETED the journey follows the 12-month job search (employed as a skilled
+#: worker, returned, or nothing reported by the end: escalated once and recorded as NOT_REPORTED).
+JOB_SEARCH_PATCH = "job-search-after-completion"
+
+
 class Refused(Exception):
     """A service refused a step (400, 404, 409 or 422): a case officer decides what happens next."""
 

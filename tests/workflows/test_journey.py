@@ -60,6 +60,38 @@ async def test_the_whole_three_year_journey(journey: Journey) -> None:
     keys = [r.idempotency_key for n, r in j.services.calls if n != "publish_journey_event"]
     assert len(keys) == len(set(keys)) and all(k.startswith(("journey-", "follow-up-")) for k in keys)
     assert ("B1_WITHIN_9_MONTHS", "reminder") not in j.services.escalations()  # B1 came at 5 months
+    # nothing reported in the 12 months after completion: escalated once, recorded, never decided
+    assert result.after_completion == "NOT_REPORTED"
+    assert j.services.escalations().count(("JOB_SEARCH_WITHIN_12_MONTHS", "escalation")) == 1
+
+
+async def to_completion(j: Journey) -> None:
+    await to_visa(j)
+    await j.send("visa.visa_granted", valid_until="2027-06-30")
+    await j.send("monitoring.arrival_confirmed")
+    await j.send("monitoring.probation_passed", employer_id=EMPLOYER)
+    await j.env.sleep(timedelta(days=30))
+    await j.send("monitoring.training_completed", final_exam_passed=True)
+    await j.env.sleep(timedelta(days=1))
+
+
+async def test_after_completion_the_job_search_ends_employed_as_a_skilled_worker(journey: Journey) -> None:
+    j = journey
+    await to_completion(j)
+    assert await j.stage() == S.COMPLETED
+    await j.send("monitoring.job_search_started")
+    await j.env.sleep(timedelta(days=100))
+    await j.send("monitoring.employed_as_skilled_worker", same_employer=False)
+    result = await j.handle.result()
+    assert result.outcome == S.COMPLETED and result.after_completion == "EMPLOYED_AS_SKILLED_WORKER"
+    assert ("JOB_SEARCH_WITHIN_12_MONTHS", "escalation") not in j.services.escalations()
+
+
+async def test_after_completion_a_return_is_recorded(journey: Journey) -> None:
+    j = journey
+    await to_completion(j)
+    await j.send("monitoring.returned", reason_code="PLANNED_RETURN")
+    assert (await j.handle.result()).after_completion == "RETURNED"
 
 
 async def test_rejection_ends_the_journey(journey: Journey) -> None:

@@ -14,11 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.exceptions import ApplicationError, ChildWorkflowError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import activities as api
     from contracts.applications import (
         ApplicationPreselected,
         ApplicationRejected,
@@ -27,19 +26,31 @@ with workflow.unsafe.imports_passed_through():
     )
     from contracts.base import Event
     from contracts.journey import (
+        OFFICER_ENDINGS,
         TERMINAL_STAGES,
         DeadlineEscalated,
+        DeadlineExtended,
+        EndJourney,
+        ExtendDeadline,
         FollowUpInput,
         FollowUpOutcome,
+        HoldJourney,
+        JourneyEndedByOfficer,
         JourneyFact,
+        JourneyHeld,
         JourneyInput,
+        JourneyRerouted,
         JourneyResult,
+        JourneyResumed,
         JourneyStage,
         JourneyView,
+        RerouteJourney,
+        ResumeJourney,
         StageChanged,
         StageEntry,
         VisaInput,
         VisaOutcome,
+        WithdrawJourney,
         follow_up_workflow_id,
         visa_workflow_id,
     )
@@ -70,24 +81,23 @@ with workflow.unsafe.imports_passed_through():
     from contracts.visa import VisaCaseOpened
     from workflows import deadlines as dl
     from workflows import search
-    from workflows.activities import JourneyActivities
     from workflows.follow_up import FollowUpWorkflow
-    from workflows.journey_actions import Command, OfficerActions
+    from workflows.journey_steps import JourneySteps
     from workflows.steps import (
         JOB_SEARCH_PATCH,
         PEOPLE_DECIDE_PATCH,
         VISA_CORRECTIONS_PATCH,
         Refused,
-        call,
         parse_fact,
         publish,
-        step_key,
     )
     from workflows.visa import FACT_CLASSES as VISA_PROCESS_CLASSES
     from workflows.visa import FACTS as VISA_PROCESS_FACTS
     from workflows.visa import VisaProcessWorkflow
 
 S = JourneyStage
+#: An officer's accepted action, run by the main loop in order with the facts.
+Command = Callable[[], Awaitable[Any]]
 
 #: Facts forwarded to the running visa child (a corrected contract too, see VISA_CORRECTIONS_PATCH).
 VISA_FACTS = VISA_PROCESS_FACTS - {"contract_signed"}
@@ -127,7 +137,7 @@ FOLLOW_UP_FACTS = {
 
 
 @workflow.defn
-class ApprenticeJourneyWorkflow(OfficerActions):
+class ApprenticeJourneyWorkflow:
     """The apprentice's journey; the only orchestrator of the platform."""
 
     @workflow.init
@@ -163,6 +173,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._certified = False  # the language certificate the visa needs (exam_passed)
         self._contract: dict[str, Any] = {}  # start, probation months and end of the signed contract
         self._visa_waits_for: tuple[str, str] | None = None  # (contract, employer) signed before the certificate
+        self._steps = JourneySteps(journey, self._ids, self._deadlines)  # the service calls and deadlines
         self._job_search = False  # after completion: following the 12-month job search
         self._after_completion: str | None = None
 
@@ -206,6 +217,182 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             consulate=self._ids["consulate"],
             matching_round=self._round,
         )
+
+    # --- case officers' actions: updates whose validators refuse bad requests before the history ------
+
+    def _officer_event(self, cls: Any, request: Any, **fields: Any) -> Any:
+        """The event that tells monitoring what a case officer did (who, why, when, in which stage)."""
+        return cls(
+            candidate_id=self._input.candidate_id,
+            workflow_id=workflow.info().workflow_id,
+            officer=request.officer,
+            reason_code=request.reason_code.value,
+            acted_at=workflow.now(),
+            stage=self._stage.value,
+            **fields,
+        )
+
+    async def _announce(self, event: Any) -> None:
+        """Publish an officer's action in order with the journey's other events (journeys recorded before
+        officer events existed publish nothing)."""
+        if self._people_decide:
+            await self._run_in_main_loop(lambda: self._publish(event))
+
+    def _refuse_if_ended(self) -> None:
+        if self._stage in TERMINAL_STAGES:
+            raise ValueError(f"the journey has ended ({self._stage.value})")
+
+    async def _run_in_main_loop(self, step: Command) -> None:
+        """Let the main loop run an action's steps (activities in order with the facts), then return; a
+        service's refusal fails the update with its reason, for the officer who asked."""
+        done: list[Refused | None] = []
+
+        async def run() -> None:
+            try:
+                await step()
+                done.append(None)
+            except Refused as refusal:
+                done.append(refusal)
+
+        self._commands.append(run)
+        await workflow.wait_condition(lambda: bool(done))
+        if done[0] is not None:
+            raise ApplicationError(str(done[0]), done[0].reason_code, type="RequestRefused")
+
+    @workflow.update
+    async def extend_deadline(self, request: ExtendDeadline) -> JourneyView:
+        """Give more time on an open deadline (clears a pending escalation)."""
+        extended = self._deadlines.extend(request.deadline, request.extend_by_days, workflow.now())
+        self._officer_acted()
+        self._replan = True
+        await self._announce(
+            self._officer_event(
+                DeadlineExtended,
+                request,
+                deadline=request.deadline,
+                extended_by_days=request.extend_by_days,
+                due_at=extended.due_at,
+            )
+        )
+        return self.view()
+
+    @extend_deadline.validator
+    def _validate_extend(self, request: ExtendDeadline) -> None:
+        self._refuse_if_ended()
+        self._deadlines.check_extension(request.deadline, request.extend_by_days, workflow.now())
+
+    @workflow.update
+    async def withdraw(self, request: WithdrawJourney) -> JourneyView:
+        """End the journey as WITHDRAWN; a held position is released first."""
+
+        async def run() -> None:
+            self._officer_acted()
+            await self._compensate_enrolment()
+            await self._compensate_position(request.reason_code.value)
+            self._deadlines.close_all()
+            if self._people_decide:
+                await self._publish(self._officer_event(JourneyEndedByOfficer, request, outcome=S.WITHDRAWN.value))
+            await self._enter(S.WITHDRAWN, f"officer_withdrew:{request.reason_code.value}:{request.officer}")
+
+        await self._run_in_main_loop(run)
+        return self.view()
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: WithdrawJourney) -> None:
+        self._refuse_if_ended()
+
+    @workflow.update
+    async def end_journey(self, request: EndJourney) -> JourneyView:
+        """A case officer ends the journey with an outcome (TRAINING_FAILED, NOT_PLACED, DROPPED_OUT): the
+        decision a lapsed deadline only escalates. Held places and enrolments are released first."""
+
+        async def run() -> None:
+            self._officer_acted()
+            if self._ids.get("visa_case_id") and workflow.patched(VISA_CORRECTIONS_PATCH):
+                await self._compensate_visa("JOURNEY_ENDED")
+            await self._compensate_enrolment("JOURNEY_ENDED")
+            await self._compensate_position(request.reason_code.value)
+            self._deadlines.close_all()
+            await self._publish(self._officer_event(JourneyEndedByOfficer, request, outcome=request.outcome.value))
+            cause = f"officer_ended:{request.reason_code.value}:{request.officer}"
+            await self._enter(request.outcome, cause)
+
+        await self._run_in_main_loop(run)
+        return self.view()
+
+    @end_journey.validator
+    def _validate_end_journey(self, request: EndJourney) -> None:
+        self._refuse_if_ended()
+        if request.outcome not in OFFICER_ENDINGS:
+            raise ValueError(f"an officer ends a journey as one of {', '.join(s.value for s in OFFICER_ENDINGS)}")
+
+    @workflow.update
+    async def hold(self, request: HoldJourney) -> JourneyView:
+        """Pause every deadline."""
+        self._on_hold_since, self._replan = workflow.now(), True
+        await self._announce(self._officer_event(JourneyHeld, request))
+        return self.view()
+
+    @hold.validator
+    def _validate_hold(self, request: HoldJourney) -> None:
+        self._refuse_if_ended()
+        if self._on_hold_since is not None:
+            raise ValueError("the journey is already on hold")
+
+    @workflow.update
+    async def resume(self, request: ResumeJourney) -> JourneyView:
+        """Resume; open deadlines move by the time spent on hold."""
+        held = workflow.now() - self._on_hold_since
+        self._deadlines.shift(held)
+        self._on_hold_since, self._replan = None, True
+        await self._announce(self._officer_event(JourneyResumed, request, held_days=held.total_seconds() / 86400))
+        return self.view()
+
+    @resume.validator
+    def _validate_resume(self, request: ResumeJourney) -> None:
+        self._refuse_if_ended()
+        if self._on_hold_since is None:
+            raise ValueError("the journey is not on hold")
+
+    @workflow.update
+    async def reroute(self, request: RerouteJourney) -> JourneyView:
+        """Another matching round, or back to language training, after a failed match; from the visa stage (a
+        refused visa, a case that ended) another matching round, once the visa case and the place are undone."""
+
+        async def run() -> None:
+            self._officer_acted()
+            if self._stage == S.VISA:
+                await self._compensate_visa("JOURNEY_REROUTED")
+                await self._compensate_position(request.reason_code.value)
+                self._deadlines.close(dl.CONTRACT_TO_VISA)
+            self._deadlines.close(dl.MATCHING)
+            self._round += 1
+            if self._people_decide:
+                event = self._officer_event(
+                    JourneyRerouted, request, target=request.target.value, matching_round=self._round
+                )
+                await self._publish(event)
+            if request.target == S.MATCHING:
+                await self._start_matching(f"rerouted:{request.reason_code.value}:{request.officer}")
+            else:
+                self._steps.open_b1_deadline()
+                await self._enter(S.LANGUAGE_TRAINING, f"rerouted:{request.reason_code.value}:{request.officer}")
+                await self._steps.enrol(self._input.occupation_codes[0], f"enrol-{self._round}")
+
+        await self._run_in_main_loop(run)
+        return self.view()
+
+    @reroute.validator
+    def _validate_reroute(self, request: RerouteJourney) -> None:
+        self._refuse_if_ended()
+        if self._stage == S.VISA and self._people_decide:
+            if request.target != S.MATCHING:
+                raise ValueError("from the visa stage a journey is re-routed to MATCHING (a new place)")
+            return
+        if self._stage != S.MATCHING:
+            raise ValueError(f"re-routing is for a journey in MATCHING or VISA, not {self._stage.value}")
+        if request.target not in (S.MATCHING, S.LANGUAGE_TRAINING):
+            raise ValueError("re-route to MATCHING or LANGUAGE_TRAINING")
 
     # --- main loop ---------------------------------------------------------------------------------
 
@@ -390,20 +577,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
     async def _on_application_preselected(self, event: ApplicationPreselected) -> bool:
         if self._stage == S.SUBMITTED:
             await self._enter(S.PRESELECTED, "application_preselected")
-            await self._enrol(str(event.occupation_code or self._input.occupation_codes[0]), "enrol-1")
+            await self._steps.enrol(str(event.occupation_code or self._input.occupation_codes[0]), "enrol-1")
         return True
-
-    async def _enrol(self, occupation: str, step: str) -> None:
-        enrolment = await call(
-            JourneyActivities.enrol_in_cohort,
-            api.EnrolRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(step),
-                occupation_code=occupation,
-                region=self._input.region,
-            ),
-        )
-        self._ids["enrolment_id"] = str(enrolment.enrolment_id)
 
     async def _on_application_rejected(self, event: ApplicationRejected) -> bool:
         await self._enter(S.REJECTED, "application_rejected")
@@ -414,7 +589,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             await self._compensate_visa("CANDIDATE_WITHDREW")
         await self._compensate_enrolment()
         await self._compensate_position("CANDIDATE_WITHDREW")
-        self._deadlines.items.clear()
+        self._deadlines.close_all()
         await self._enter(S.WITHDRAWN, "application_withdrawn")
         return True
 
@@ -427,21 +602,9 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if self._stage != S.PRESELECTED:  # a re-enrolment after a re-route: the B1 deadline is already open
             return True
         course_start = dl.day_start(event.starts_on) if self._people_decide else None
-        self._open_b1_deadline(course_start)  # counted from the course's start, not from when the fact arrived
+        self._steps.open_b1_deadline(course_start)  # counted from the course's start, not from when the fact arrived
         await self._enter(S.LANGUAGE_TRAINING, "enrolled")
         return True
-
-    def _open_b1_deadline(self, start: Any = None) -> None:
-        """B1 within 9 months of the course's start: reminder at 6, escalation at 9, extensions up to 18."""
-        p = self._input.parameters
-        self._deadlines.open(
-            dl.B1,
-            start or workflow.now(),
-            timedelta(days=p.b1_due_days),
-            reminder_in=timedelta(days=p.b1_reminder_days),
-            max_in=timedelta(days=p.b1_max_days),
-            lapse_outcome=S.TRAINING_FAILED.value,
-        )
 
     async def _on_exam_passed(self, event: ExamPassed) -> bool:
         if self._before(S.LANGUAGE_TRAINING):
@@ -459,7 +622,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         elif self._visa_waits_for is not None:  # a contract signed before the certificate: the visa case now
             contract_id, employer_id = self._visa_waits_for
             self._visa_waits_for = None
-            await self._open_visa_case(contract_id, employer_id)
+            await self._steps.open_visa_case(contract_id, employer_id, self._contract)
         return True
 
     async def _on_level_reached(self, event: LevelReached) -> bool:
@@ -473,20 +636,9 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         return True
 
     async def _start_matching(self, cause: str) -> None:
-        p = self._input.parameters
-        self._deadlines.open(
-            dl.MATCHING, workflow.now(), timedelta(days=p.matching_due_days), lapse_outcome=S.NOT_PLACED.value
-        )
+        self._steps.open_matching_deadline()
         await self._enter(S.MATCHING, cause)
-        await call(
-            JourneyActivities.request_matching,
-            api.MatchRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"match-{self._round}"),
-                occupation_codes=self._input.occupation_codes,
-                round=self._round,
-            ),
-        )
+        await self._steps.request_matching(self._round)
 
     async def _on_training_dropped_out(self, event: TrainingDroppedOut) -> bool:
         if self._before(S.PRESELECTED):
@@ -564,22 +716,8 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if self._people_decide and not self._certified:  # matching started on a class assessment
             self._visa_waits_for = (str(event.contract_id), str(event.employer_id))
             return True
-        await self._open_visa_case(str(event.contract_id), str(event.employer_id))
+        await self._steps.open_visa_case(str(event.contract_id), str(event.employer_id), self._contract)
         return True
-
-    async def _open_visa_case(self, contract_id: str, employer_id: str) -> None:
-        await call(
-            JourneyActivities.open_visa_case,
-            api.OpenVisaCaseRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"visa-case-{contract_id}"),
-                contract_id=contract_id,
-                employer_id=employer_id,
-                contract_version=int(self._contract.get("version") or 1),
-                planned_entry_on=dl.day(self._contract.get("starts_on")),
-                accelerated=bool(self._contract.get("accelerated_procedure")),
-            ),
-        )
 
     async def _on_visa_case_opened(self, event: VisaCaseOpened) -> bool:
         if self._before(S.CONTRACT_SIGNED):
@@ -637,14 +775,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         if outcome.granted:
             self._ids["visa_valid_until"] = outcome.valid_until
             await self._enter(S.PRE_DEPARTURE, "visa_granted")
-            await call(
-                JourneyActivities.start_predeparture,
-                api.PredepartureRequest(
-                    candidate_id=self._input.candidate_id,
-                    idempotency_key=step_key("predeparture"),
-                    employer_id=self._ids["employer_id"],
-                ),
-            )
+            await self._steps.start_predeparture()
         elif self._people_decide and workflow.patched(VISA_CORRECTIONS_PATCH):
             # the case was cancelled in the visa service (or its process failed): a case officer decides
             # (re-route to the next matching round, or end the journey); the place is still held until then
@@ -696,17 +827,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
             return
         if not workflow.patched(CANCEL_ENROLMENT_PATCH):  # journeys recorded before this compensation existed
             return
-        await self._compensating(
-            call(
-                JourneyActivities.cancel_enrolment,
-                api.CancelEnrolmentRequest(
-                    candidate_id=self._input.candidate_id,
-                    idempotency_key=step_key(f"cancel-enrolment-{enrolment}"),
-                    enrolment_id=enrolment,
-                    reason_code=reason,
-                ),
-            )
-        )
+        await self._compensating(self._steps.cancel_enrolment(enrolment, reason))
         self._ids["enrolment_id"] = None
 
     async def _compensate_visa(self, reason: str) -> None:
@@ -717,13 +838,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         self._visa = None
         case = self._ids.get("visa_case_id")
         if case:
-            request = api.CancelVisaCaseRequest(
-                candidate_id=self._input.candidate_id,
-                idempotency_key=step_key(f"cancel-visa-{case}"),
-                visa_case_id=case,
-                reason_code=reason,
-            )
-            await self._compensating(call(JourneyActivities.cancel_visa_case, request))
+            await self._compensating(self._steps.cancel_visa_case(case, reason))
             self._ids["visa_case_id"] = None
 
     async def _compensate_position(self, reason: str) -> None:
@@ -731,18 +846,7 @@ class ApprenticeJourneyWorkflow(OfficerActions):
         position, employer = self._ids["position_id"], self._ids["employer_id"]
         if not position or not employer or self._stage in (S.ARRIVED, S.IN_TRAINING):
             return
-        await self._compensating(
-            call(
-                JourneyActivities.release_position,
-                api.ReleasePositionRequest(
-                    candidate_id=self._input.candidate_id,
-                    idempotency_key=step_key(f"release-{position}"),
-                    position_id=position,
-                    employer_id=employer,
-                    reason_code=reason.upper().replace("-", "_")[:40],
-                ),
-            )
-        )
+        await self._compensating(self._steps.release_position(position, employer, reason))
         self._ids["position_id"] = None
 
     async def _compensating(self, step: Any) -> None:

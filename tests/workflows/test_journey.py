@@ -12,7 +12,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.journey import ActionReason as R
-from contracts.journey import EndJourney, ExtendDeadline
+from contracts.journey import EndJourney, ExtendDeadline, RerouteJourney
 from contracts.journey import JourneyStage as S
 from tests.support.journey import EMPLOYER, POSITION, Journey, running_journey, to_matching, to_visa
 
@@ -164,6 +164,21 @@ async def test_a_refused_visa_escalates_and_a_case_officer_ends_the_journey(alon
     assert "cancel_visa_case" in names
     released = [r for n, r in j.services.calls if n == "release_position"]
     assert len(released) == 1 and released[0].position_id == POSITION and released[0].employer_id == EMPLOYER
+
+
+async def test_after_a_refused_visa_an_officer_reroutes_to_a_new_place(alone: Journey) -> None:
+    j = alone
+    await to_visa(j)
+    await j.send("visa.labour_approval_granted")
+    await j.send("visa.visa_refused", reason_code="DOUBTS_ABOUT_INTENT")
+    await j.env.sleep(timedelta(days=2))
+    request = RerouteJourney(target=S.MATCHING, reason_code=R.VISA_REFUSED, officer="alice")
+    await j.handle.execute_update("reroute", request)
+    assert await j.stage() == S.MATCHING
+    cancelled = [r for n, r in j.services.calls if n == "cancel_visa_case"]
+    assert len(cancelled) == 1 and cancelled[0].reason_code == "JOURNEY_REROUTED"
+    assert "release_position" in j.services.names()
+    assert [r.round for n, r in j.services.calls if n == "request_matching"] == [1, 2]
 
 
 async def test_withdrawn_offer_is_compensated_and_matching_restarts(journey: Journey) -> None:

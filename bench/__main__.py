@@ -16,7 +16,7 @@ from bench.stack import BENCH_SETTINGS, bench_infra
 SUITES = ("backbone", "applications", "journey", "matching", "webhooks")
 
 
-RESULTS = BENCH_SETTINGS.run_dir.parent / "bench-results.json"
+RESULTS = BENCH_SETTINGS.run_dir.parent / "results.json"
 
 
 def _record(results: dict[str, Any], suite: str, figures: Any) -> None:
@@ -98,9 +98,15 @@ async def main(selected: list[str], events: int) -> int:
             _record(results, "journey", j)
             print("== journeys on the Temporal dev server (in-process worker, stub activities) ==")
             print(f"journeys driven to IN_TRAINING      {j.journeys_per_s:8.1f} /s   ({j.journeys} journeys)")
-            print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (baseline)")
-            print(f"  ratio journey / no-op             {j.journeys_per_s / j.noop_per_s:8.3f}")
-            print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB")
+            print(f"same-shape skeletons, same harness  {j.skeleton_per_s:8.1f} /s   (baseline)")
+            print(f"  ratio journey / skeleton          {j.journeys_per_s / j.skeleton_per_s:8.3f}")
+            events = j.history_events_per_journey
+            print(f"history events per journey          {events:8d}     ({j.journeys_per_s * events:,.0f} events/s)")
+            print(f"CPU, journeys:  worker {j.worker_cpu_s:6.1f} s, server {j.server_cpu_s:6.1f} s")
+            print(f"CPU, skeletons: worker {j.skeleton_worker_cpu_s:6.1f} s, server {j.skeleton_server_cpu_s:6.1f} s")
+            print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (reference)")
+            print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB"
+                  f" ({j.rss_per_1000_open_mib * 1024 / 1000:.0f} KiB per journey; goal 100)")  # fmt: skip
             print()
         if "matching" in selected:
             m = await matching.run(BENCH_SETTINGS)

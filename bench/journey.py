@@ -1,8 +1,10 @@
-"""Journeys driven to IN_TRAINING per second on the dev server, against a no-op workflow; worker memory."""
+"""Journeys driven to IN_TRAINING per second on the dev server, against a skeleton of the same Temporal shape
+driven by the same harness; history events per second; worker and server CPU; worker memory per open journey."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 import uuid
@@ -28,8 +30,14 @@ from workflows.worker import WORKFLOWS
 class JourneyFigures:
     journeys: int
     journeys_per_s: float
-    noop_per_s: float
+    skeleton_per_s: float
+    history_events_per_journey: int
     rss_per_1000_open_mib: float
+    worker_cpu_s: float
+    server_cpu_s: float
+    skeleton_worker_cpu_s: float
+    skeleton_server_cpu_s: float
+    noop_per_s: float
 
 
 def _fact(type_: str, candidate: uuid.UUID, **data: Any) -> JourneyFact:
@@ -40,7 +48,7 @@ def _fact(type_: str, candidate: uuid.UUID, **data: Any) -> JourneyFact:
 
 def facts_to_in_training(candidate: uuid.UUID) -> list[JourneyFact]:
     """The facts that take a journey from submission to IN_TRAINING, as services would publish them."""
-    employer, position, contract = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    employer, position, contract, case = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     app_id = str(uuid.uuid4())
     return [
         _fact(
@@ -70,16 +78,24 @@ def facts_to_in_training(candidate: uuid.UUID) -> list[JourneyFact]:
             contract_id=contract,
             occupation_code="29302",
         ),
-        _fact("visa.visa_case_opened", candidate, visa_case_id=str(uuid.uuid4()), consulate="rabat"),
-        _fact("visa.visa_granted", candidate, visa_case_id=str(uuid.uuid4()), valid_until="2027-06-30"),
+        _fact(
+            "visa.visa_case_opened",
+            candidate,
+            visa_case_id=case,
+            contract_id=contract,
+            consulate="rabat",
+            accelerated=False,
+            opened_on="2026-06-01",
+        ),
+        _fact("visa.visa_granted", candidate, visa_case_id=case, valid_from="2026-07-01", valid_until="2027-06-30"),
         _fact("monitoring.arrival_confirmed", candidate, arrived_on="2026-08-20", land="DE-BY"),
         _fact("monitoring.probation_passed", candidate, employer_id=employer, passed_on="2026-12-20"),
     ]
 
 
-async def _start(client: Client, queue: str, candidate: uuid.UUID) -> Any:
+async def _start(client: Client, queue: str, candidate: uuid.UUID, run: Any = None) -> Any:
     return await client.start_workflow(
-        ApprenticeJourneyWorkflow.run,
+        run or ApprenticeJourneyWorkflow.run,
         JourneyInput(
             candidate_id=candidate, application_id=uuid.uuid4(), region="souss-massa", occupation_codes=["29302"]
         ),
@@ -94,19 +110,23 @@ def _in_training(services: FakeServices) -> set[str]:
     return {str(p["candidate_id"]) for p in services.published if p.get("to_stage") == JourneyStage.IN_TRAINING.value}
 
 
-async def drive(client: Client, queue: str, services: FakeServices, n: int, concurrency: int = 50) -> float:
-    """Seconds to take n journeys from submission to IN_TRAINING (told by their stage_changed event)."""
+async def drive(
+    client: Client, queue: str, services: FakeServices, n: int, concurrency: int = 50, run: Any = None
+) -> float:
+    """Seconds to take n journeys (or skeletons) from submission to IN_TRAINING (told by their stage event)."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one() -> None:
         async with gate:
             candidate = uuid.uuid4()
-            handle = await _start(client, queue, candidate)
+            handle = await _start(client, queue, candidate, run)
             for fact in facts_to_in_training(candidate):
-                await handle.signal(ApprenticeJourneyWorkflow.fact, fact)
+                await handle.signal("fact", fact)
             while str(candidate) not in _in_training(services):
                 await asyncio.sleep(0.05)
-            await handle.terminate("benchmark")
+            for wid in (f"visa-{candidate}", f"follow-{candidate}", f"follow-up-{candidate}", handle.id):
+                with contextlib.suppress(Exception):
+                    await client.get_workflow_handle(wid).terminate("benchmark")
 
     started = time.perf_counter()
     await asyncio.gather(*(one() for _ in range(n)))
@@ -150,22 +170,79 @@ def quiet_runtime() -> Any:
     )
 
 
+def _server(stack: StackSettings) -> psutil.Process | None:
+    from deploy.local.supervisor import PidFile
+
+    pid = PidFile(stack.run_dir / "pids" / "temporal.pid").running_pid()
+    return psutil.Process(pid) if pid else None
+
+
+def _cpu(process: psutil.Process | None) -> float:
+    """User + system CPU seconds of a process and its children (the dev server runs as a child of the CLI)."""
+    if process is None:
+        return 0.0
+    total = 0.0
+    for p in (process, *process.children(recursive=True)):
+        with contextlib.suppress(psutil.Error):
+            times = p.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+async def _history_events(client: Client, queue: str, services: FakeServices) -> int:
+    """Events in the histories of one journey driven to IN_TRAINING (the journey and its two children)."""
+    candidate = uuid.uuid4()
+    handle = await _start(client, queue, candidate)
+    for fact in facts_to_in_training(candidate):
+        await handle.signal(ApprenticeJourneyWorkflow.fact, fact)
+    while str(candidate) not in _in_training(services):
+        await asyncio.sleep(0.05)
+    total = 0
+    for wid in (handle.id, f"visa-{candidate}", f"follow-up-{candidate}"):
+        total += len((await client.get_workflow_handle(wid).fetch_history()).events)
+        with contextlib.suppress(Exception):
+            await client.get_workflow_handle(wid).terminate("benchmark")
+    return total
+
+
 async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> JourneyFigures:
+    from bench.skeleton import SkeletonChild, SkeletonJourneyWorkflow, noop_service
+
     client = await Client.connect(
         stack.temporal_address, data_converter=pydantic_data_converter, runtime=quiet_runtime()
     )
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     services = FakeServices()
+    server, worker = _server(stack), psutil.Process()
     async with Worker(
         client,
         task_queue=queue,
-        workflows=[*WORKFLOWS, NoopWorkflow],
-        activities=services.activities(),
+        workflows=[*WORKFLOWS, NoopWorkflow, SkeletonJourneyWorkflow, SkeletonChild],
+        activities=[*services.activities(), noop_service],
         max_cached_workflows=open_n + 200,
         max_concurrent_workflow_tasks=100,
     ):
         await noop(client, queue, 20)  # warm-up
         noop_s = await noop(client, queue, journeys)
+        await drive(client, queue, services, 20, run=SkeletonJourneyWorkflow.run)  # warm-up
+        cpu = (_cpu(worker), _cpu(server))
+        skeleton_s = await drive(client, queue, services, journeys, run=SkeletonJourneyWorkflow.run)
+        skeleton_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
+        await drive(client, queue, services, 20)  # warm-up
+        cpu = (_cpu(worker), _cpu(server))
         journey_s = await drive(client, queue, services, journeys)
+        journey_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
+        events = await _history_events(client, queue, services)
         memory = await open_journeys_memory(client, queue, open_n)
-    return JourneyFigures(journeys, journeys / journey_s, journeys / noop_s, memory)
+    return JourneyFigures(
+        journeys=journeys,
+        journeys_per_s=journeys / journey_s,
+        skeleton_per_s=journeys / skeleton_s,
+        history_events_per_journey=events,
+        rss_per_1000_open_mib=memory,
+        worker_cpu_s=journey_cpu[0],
+        server_cpu_s=journey_cpu[1],
+        skeleton_worker_cpu_s=skeleton_cpu[0],
+        skeleton_server_cpu_s=skeleton_cpu[1],
+        noop_per_s=journeys / noop_s,
+    )

@@ -8,7 +8,7 @@ from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.stack import Stack, private_infrastructure
 
 BENCH_SETTINGS = StackSettings(
-    run_dir=REPO_ROOT / ".run" / "bench",
+    run_dir=REPO_ROOT / ".run" / "bench" / "stack",
     postgres_port=55452,
     kafka_port=39092,
     kafka_controller_port=39093,
@@ -20,6 +20,7 @@ BENCH_SETTINGS = StackSettings(
     visa_port=28004,
     monitoring_port=28005,
     webhooks_port=28007,
+    authorities_port=28009,
     journey_port=28006,
     relay_metrics_port=29101,
     bridge_metrics_port=29102,

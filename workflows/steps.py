@@ -104,9 +104,11 @@ def parse_fact(fact: JourneyFact) -> Event | None:
     except ValidationError:  # each field it has, validated on its own (ids as UUIDs, dates as dates)
         values: dict[str, Any] = {}
         for name, info in cls.model_fields.items():
-            if name in fact.data:
-                try:
-                    values[name] = TypeAdapter(info.annotation or Any).validate_python(fact.data[name])
-                except ValidationError:
-                    values[name] = fact.data[name]
+            if name not in fact.data:  # absent then: its default, else None (handlers read it as "not given")
+                values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+                continue
+            try:
+                values[name] = TypeAdapter(info.annotation or Any).validate_python(fact.data[name])
+            except ValidationError:
+                values[name] = fact.data[name]
         return cls.model_construct(None, **values)

@@ -23,7 +23,7 @@ from contracts.journey import JourneyFact, JourneyInput, JourneyStage, journey_w
 from deploy.local.settings import StackSettings
 from tests.support.stubs import FakeServices
 from workflows.journey import ApprenticeJourneyWorkflow
-from workflows.worker import WORKFLOWS
+from workflows.worker import WORKFLOWS, workflow_runner
 
 
 @dataclass
@@ -106,8 +106,27 @@ async def _start(client: Client, queue: str, candidate: uuid.UUID, run: Any = No
     )
 
 
+class _Seen:
+    """Candidates whose IN_TRAINING stage event was published, read incrementally (the harness must not cost
+    the worker's process more as events accumulate)."""
+
+    def __init__(self) -> None:
+        self.read, self.candidates = 0, set[str]()
+
+    def update(self, services: FakeServices) -> set[str]:
+        published = services.published
+        for p in published[self.read :]:
+            if p.get("to_stage") == JourneyStage.IN_TRAINING.value:
+                self.candidates.add(str(p["candidate_id"]))
+        self.read = len(published)
+        return self.candidates
+
+
+_SEEN: dict[int, _Seen] = {}
+
+
 def _in_training(services: FakeServices) -> set[str]:
-    return {str(p["candidate_id"]) for p in services.published if p.get("to_stage") == JourneyStage.IN_TRAINING.value}
+    return _SEEN.setdefault(id(services), _Seen()).update(services)
 
 
 async def drive(
@@ -221,6 +240,7 @@ async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> 
         activities=[*services.activities(), noop_service],
         max_cached_workflows=open_n + 200,
         max_concurrent_workflow_tasks=100,
+        workflow_runner=workflow_runner(),
     ):
         await noop(client, queue, 20)  # warm-up
         noop_s = await noop(client, queue, journeys)

@@ -25,7 +25,7 @@ from deploy.local.infra import temporal_test_server
 from deploy.provision import add_search_attributes
 from tests.support.stubs import FakeServices
 from workflows.journey import ApprenticeJourneyWorkflow
-from workflows.worker import WORKFLOWS
+from workflows.worker import WORKFLOWS, workflow_runner
 
 
 async def start_time_env() -> WorkflowEnvironment:
@@ -87,7 +87,13 @@ async def running_journey(env: WorkflowEnvironment) -> AsyncIterator[Journey]:
     services = FakeServices()
     queue = f"journey-test-{uuid.uuid4().hex[:6]}"
     candidate = uuid.uuid4()
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=services.activities()):
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=services.activities(),
+        workflow_runner=workflow_runner(),  # as the worker runs them
+    ):
         handle = await env.client.start_workflow(
             ApprenticeJourneyWorkflow.run,
             JourneyInput(

@@ -49,6 +49,11 @@ VISA_CORRECTIONS_PATCH = "visa-contract-corrections"
 JOB_SEARCH_PATCH = "job-search-after-completion"
 
 
+#: `workflow.patched` id: journey events are published by a local activity (the same id and payload; a retry
+#: is still a duplicate the consumers drop).
+LOCAL_PUBLISH_PATCH = "publish-as-local-activity"
+
+
 class Refused(Exception):
     """A service refused a step (400, 404, 409 or 422): a case officer decides what happens next."""
 
@@ -88,7 +93,16 @@ async def publish(event: Event, seq: int) -> None:
     info = workflow.info()
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"thamm:{info.workflow_id}:{info.run_id}:{seq}"))
     request = JourneyEventRequest(event_id=event_id, event_type=event.TYPE, data=event.model_dump(mode="json"))
-    await call(JourneyActivities.publish_journey_event, request)
+    if not workflow.patched(LOCAL_PUBLISH_PATCH):  # runs recorded before: a regular activity
+        await call(JourneyActivities.publish_journey_event, request)
+        return
+    # a local activity: the worker publishes at once, without a round trip through the server's task queue
+    await workflow.execute_local_activity_method(
+        JourneyActivities.publish_journey_event,
+        request,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=SERVICE_RETRY,
+    )
 
 
 def parse_fact(fact: JourneyFact) -> Event | None:

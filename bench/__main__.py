@@ -62,7 +62,9 @@ async def main(selected: list[str], events: int) -> int:
             print("                                                   at once, the pipeline's records)")
             if f.producer_performance_eps:
                 print(f"Kafka ProducerPerformance (produce) {f.producer_performance_eps:10.0f} rec/s")
-            print(f"outbox writes (1 event per tx)      {f.outbox_write_eps:10.0f} ev/s")
+            print(f"outbox writes (1 event per tx)      {f.outbox_write_eps:10.0f} ev/s   (20 writers)")
+            print(f"raw asyncpg INSERT+COMMIT, 20 writers {f.raw_insert_eps:8.0f} tx/s   (baseline)")
+            print(f"  ratio outbox / raw insert          {f.outbox_write_eps / f.raw_insert_eps:10.3f}")
             print(f"pipeline with inbox                 {f.pipeline_eps:10.0f} ev/s")
             print(f"  ratio pipeline / raw aiokafka     {f.pipeline_eps / f.raw_aiokafka_eps:10.3f}")
             if f.producer_performance_eps:

@@ -42,6 +42,7 @@ class BackboneFigures:
     events: int
     latency_p999_ms: float = 0.0
     latency_rate_eps: float = 0.0
+    raw_insert_eps: float = 0.0
 
 
 def _event(key: uuid.UUID) -> CheckinRecorded:
@@ -99,7 +100,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
 
 
-async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, float, list[float], float]:
+async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, float, list[float], float, float]:
     """(pipeline events/s, outbox writes/s, sorted latencies in ms, the open-loop rate) through outbox, relay,
     Kafka and the inbox consumer. An effect counts once the consumer's transaction has committed."""
     await create_databases(settings.postgres_admin_dsn, ("bench",))
@@ -107,7 +108,6 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
         service_name="bench",
         database_url=settings.database_url("bench", "postgres"),
         kafka_bootstrap_servers=settings.kafka_bootstrap,
-        relay_poll_interval_s=0.5,
     )
     engine = create_engine(service)
     async with engine.begin() as conn:
@@ -150,6 +150,7 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     started = time.perf_counter()
     await write(n)
     write_eps = n / (time.perf_counter() - started)
+    raw_insert_eps = await raw_inserts(settings.database_url("bench", "postgres"), n)
     # The relay runs as its own process, as it does in a deployment; the consumer runs here.
     consumer = EventConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -170,7 +171,6 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
             "THAMM_DATABASE_URL": service.database_url,
             "THAMM_SERVICE_NAME": "bench",
             "THAMM_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
-            "THAMM_RELAY_POLL_INTERVAL_S": "0.5",
         },
     )
     while len(effect_times) < n:
@@ -199,7 +199,36 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     consumer.stop()
     await consuming
     await engine.dispose()
-    return pipeline_eps, write_eps, latencies, rate
+    return pipeline_eps, write_eps, latencies, rate, raw_insert_eps
+
+
+async def raw_inserts(url: str, n: int, writers: int = 20) -> float:
+    """Baseline of an outbox write: asyncpg, one INSERT of the same row (a CloudEvent's payload and columns)
+    and its COMMIT per transaction, 20 writers at once, on the same durable database."""
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    pool = await asyncpg.create_pool(dsn, min_size=writers, max_size=writers)
+    await pool.execute(
+        "CREATE TABLE IF NOT EXISTS raw_outbox (position bigserial PRIMARY KEY, event_id uuid, topic text,"
+        " aggregate_id text, event_type text, payload jsonb, headers jsonb, occurred_at timestamptz)"
+    )
+    payload = PAYLOAD_EVENT.model_dump_json()
+
+    async def one() -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO raw_outbox (event_id, topic, aggregate_id, event_type, payload, headers, occurred_at)"
+                " VALUES ($1, 'bench', $2, 'thamm.monitoring.checkin_recorded.v1', $3::jsonb, '{}'::jsonb, now())",
+                uuid.uuid4(), str(uuid.uuid4()), payload,
+            )  # fmt: skip
+
+    started = time.perf_counter()
+    for start in range(0, n, writers):
+        await asyncio.gather(*(one() for _ in range(min(writers, n - start))))
+    eps = n / (time.perf_counter() - started)
+    await pool.close()
+    return eps
 
 
 async def run(settings: StackSettings, n: int = 10000, paced: int = 3000) -> BackboneFigures:
@@ -208,8 +237,8 @@ async def run(settings: StackSettings, n: int = 10000, paced: int = 3000) -> Bac
     await ensure_topics(settings.kafka_bootstrap, [topic], partitions=6)
     size = len(PAYLOAD_EVENT.model_dump_json())
     perf = await asyncio.to_thread(producer_performance, settings, topic, n * 10, size)
-    eps, write_eps, latencies, rate = await pipeline(settings, n, paced)
+    eps, write_eps, latencies, rate, raw_insert_eps = await pipeline(settings, n, paced)
     return BackboneFigures(
         raw, perf, eps, write_eps, statistics.median(latencies), _percentile(latencies, 0.99), n,
-        latency_p999_ms=_percentile(latencies, 0.999), latency_rate_eps=rate,
+        latency_p999_ms=_percentile(latencies, 0.999), latency_rate_eps=rate, raw_insert_eps=raw_insert_eps,
     )  # fmt: skip

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ class EventConsumer:
         self._tracer = tracer("thamm.consumer")
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._lag_observed_at = 0.0
 
     def stop(self) -> None:
         self._stop.set()
@@ -109,9 +111,9 @@ class EventConsumer:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
                 # Partitions in parallel, each in order: per-key order holds, the database works for all.
                 done = await asyncio.gather(*(self._process_partition(tp, rs) for tp, rs in batches.items()))
-                for tp, next_offset in zip(batches, done, strict=True):
-                    if next_offset is not None:
-                        await self.commit(tp, next_offset)
+                offsets = {tp: o for tp, o in zip(batches, done, strict=True) if o is not None}
+                if offsets:  # one commit per cycle, for every partition at once
+                    await self.commit(offsets)
                 await self._observe(batches)
         finally:
             with contextlib.suppress(Exception):
@@ -120,10 +122,14 @@ class EventConsumer:
                 await self._producer.stop()
 
     async def _observe(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
-        """Processed records and lag per partition (end of the partition minus our position)."""
+        """Processed records; lag per partition (end of the partition minus our position) once a second."""
         assert self._consumer is not None
         for tp, records in batches.items():
             metrics.CONSUMER_PROCESSED.labels(self.group, tp.topic).inc(len(records))
+        now = time.monotonic()
+        if now - self._lag_observed_at < 1.0:
+            return
+        self._lag_observed_at = now
         for tp in self._consumer.assignment():
             highwater = self._consumer.highwater(tp)
             if highwater is None:
@@ -151,13 +157,13 @@ class EventConsumer:
             done = record.offset
         return None if done is None else done + 1
 
-    async def commit(self, tp: TopicPartition, offset: int) -> None:
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         """Commit after the database transactions; a failed commit only means a redelivery the inbox absorbs."""
         assert self._consumer is not None
         try:
-            await self._consumer.commit({tp: offset})
+            await self._consumer.commit(offsets)
         except KafkaError as exc:
-            log.warning("offset commit for %s failed (%s); records will be redelivered", tp, exc)
+            log.warning("offset commit for %s failed (%s); records will be redelivered", sorted(offsets), exc)
 
     async def _apply_in_one_transaction(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
         """Fast path: a partition's batch in one transaction (inbox rows + effects of every record).

@@ -158,6 +158,22 @@ def create_plumbing() -> None:
         op.execute(statement)
 
 
+def plumbing_v2() -> None:
+    """Plumbing schema v2: no NOTIFY trigger on the outbox. Its `pg_notify` takes a lock that every committing
+    transaction in the cluster queues behind; the relay polls the pending-rows index at a short interval."""
+    from alembic import op
+
+    for statement in DROP_NOTIFY_TRIGGER_DDL:
+        op.execute(statement)
+
+
+def undo_plumbing_v2() -> None:
+    from alembic import op
+
+    for statement in NOTIFY_TRIGGER_DDL:
+        op.execute(statement)
+
+
 def drop_plumbing() -> None:
     """Undo create_plumbing()."""
     from alembic import op

@@ -1,7 +1,9 @@
 """Outbox relay: publishes pending outbox rows to Kafka in commit order, marking them only after the ack.
 
 One relay per database is active at a time (a PostgreSQL advisory lock elects it), so per-key order holds;
-a second instance waits as a hot standby. LISTEN/NOTIFY wakes it at commit; a poll covers lost notifications.
+a second instance waits as a hot standby. It polls the pending rows' partial index every few milliseconds when
+idle (plumbing v2 has no NOTIFY trigger: its lock serialised every commit in the cluster); a database still on
+plumbing v1 also wakes it by NOTIFY.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class OutboxRelay:
             while not self._stop.is_set():
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
                     break
-                await self._sleep(self.settings.relay_poll_interval_s * 2)
+                await self._sleep(1.0)  # a hot standby: take over within a second
             if self._stop.is_set():
                 return
             log.info("relay active", extra={"service": self.settings.service_name})
@@ -97,6 +99,7 @@ class OutboxRelay:
 
     async def _loop(self, conn: asyncpg.Connection) -> None:
         last_purge = datetime.min.replace(tzinfo=UTC)
+        wait = self.settings.relay_fence_recheck_s
         while not self._stop.is_set():
             try:
                 count = await self.publish_batch(conn)
@@ -112,7 +115,14 @@ class OutboxRelay:
                 await self.purge(conn)
                 last_purge = now
             if count < self.settings.relay_batch_size:
-                await self._sleep(self.settings.relay_poll_interval_s)
+                # idle, or rows fenced behind a transaction still running elsewhere: look again soon, and
+                # less often the longer nothing comes (5 ms doubling up to the poll interval)
+                wait = (
+                    self.settings.relay_fence_recheck_s if count else min(wait * 2, self.settings.relay_poll_interval_s)
+                )
+                await self._sleep(wait)
+            else:
+                wait = self.settings.relay_fence_recheck_s
 
     async def _gauges(self, conn: asyncpg.Connection) -> None:
         backlog, age = await conn.fetchrow(metrics.OUTBOX_BACKLOG_SQL)

@@ -53,8 +53,15 @@ class ServiceSettings(BaseSettings):
         description="Where spans go: nowhere (default), the console, or an OTLP/HTTP endpoint.",
     )
     otel_endpoint: str | None = Field(default=None, description="OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318")
-    relay_poll_interval_s: float = Field(default=1.0, gt=0, description="Fallback poll when no NOTIFY arrives.")
+    relay_poll_interval_s: float = Field(
+        default=0.05,
+        gt=0,
+        description="Longest wait between looks at the pending rows when idle (from 5 ms, doubling while idle).",
+    )
     relay_batch_size: int = Field(default=500, ge=1)
+    relay_fence_recheck_s: float = Field(
+        default=0.005, gt=0, description="Shortest wait between looks: after a batch, or while rows are fenced."
+    )
     outbox_retention_hours: float = Field(default=168, gt=0, description="Published outbox rows kept this long.")
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries per message before the dead-letter topic.")
     auth_issuer: str = Field(default="thamm-dev", description="Expected `iss` of people's access tokens.")

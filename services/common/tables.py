@@ -168,7 +168,5 @@ DROP_APPEND_ONLY_DDL = (
     "DROP FUNCTION IF EXISTS audit_event_immutable()",
 )
 
-for _statement in NOTIFY_TRIGGER_DDL:
-    sa.event.listen(SQLModel.metadata.tables["outbox"], "after_create", sa.DDL(_statement))  # type: ignore[no-untyped-call]
 for _statement in APPEND_ONLY_DDL:
     sa.event.listen(SQLModel.metadata.tables["audit_event"], "after_create", sa.DDL(_statement))  # type: ignore[no-untyped-call]

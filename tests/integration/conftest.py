@@ -23,7 +23,6 @@ async def backbone(infra: Stack, stack_settings: StackSettings) -> AsyncIterator
         service_name="backbone-test",
         database_url=stack_settings.database_url("backbone", "postgres"),
         kafka_bootstrap_servers=stack_settings.kafka_bootstrap,
-        relay_poll_interval_s=0.2,
     )
     engine = create_engine(settings)
     async with engine.begin() as conn:

@@ -34,7 +34,6 @@ def applications_settings(stack: StackSettings, database: str, **overrides: Any)
         "master_key": new_key_b64(),
         "hash_key": new_key_b64(),
         "auth_public_key_file": public,
-        "relay_poll_interval_s": 0.2,
         **overrides,
     }
     return ApplicationsSettings(**values)
@@ -58,7 +57,6 @@ async def migrated_service(
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         auth_public_key_file=ensure_dev_keys()[1],
         auth_service_public_key_file=ensure_service_keys()[1],
-        relay_poll_interval_s=0.2,
         **extra,
     )
     await upgrade_to_head(settings, migrations)

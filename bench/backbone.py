@@ -108,6 +108,7 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
         service_name="bench",
         database_url=settings.database_url("bench", "postgres"),
         kafka_bootstrap_servers=settings.kafka_bootstrap,
+        database_pool_size=20,  # one connection per writer, as the raw asyncpg baseline has
     )
     engine = create_engine(service)
     async with engine.begin() as conn:

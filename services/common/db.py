@@ -52,8 +52,10 @@ def create_engine(settings: ServiceSettings, *, url: str | None = None) -> Async
     return create_async_engine(
         url or settings.database_url,
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=0,  # overflow connections are opened and closed per use: under steady load, a new
+        # connection (TCP, authentication, a server process) for every other transaction
         pool_recycle=1800,
+        pool_reset_on_return=None,  # sessions end their transactions; the pool need not roll back again
         hide_parameters=True,
     )
 

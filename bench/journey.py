@@ -143,7 +143,7 @@ async def drive(
                 await handle.signal("fact", fact)
             while str(candidate) not in _in_training(services):
                 await asyncio.sleep(0.05)
-            for wid in (f"visa-{candidate}", f"follow-{candidate}", f"follow-up-{candidate}", handle.id):
+            for wid in (handle.id, f"visa-{candidate}", f"follow-{candidate}", f"follow-up-{candidate}"):
                 with contextlib.suppress(Exception):
                     await client.get_workflow_handle(wid).terminate("benchmark")
 

@@ -55,7 +55,10 @@ async def test_submitted_application_starts_a_visible_journey(
     assert await handle.query(ApprenticeJourneyWorkflow.stage) == JourneyStage.SUBMITTED
     description = await handle.describe()
     attributes = {pair.key.name: pair.value for pair in description.typed_search_attributes}
-    assert attributes.pop("TemporalChangeVersion", None) == ["people-decide-endings"]  # the journey's patches
+    assert attributes.pop("TemporalChangeVersion", None) == [  # the journey's patches met so far
+        "people-decide-endings",
+        "publish-as-local-activity",
+    ]
     attributes.pop("BuildIds", None)
     assert attributes == {"JourneyStage": "SUBMITTED", "Region": "souss-massa", "OccupationCode": "29302"}
     assert "Amina" not in str(description.raw_description)  # no personal data in Temporal

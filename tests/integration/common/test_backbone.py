@@ -99,7 +99,7 @@ async def _stat(consumer: EventConsumer, name: str, value: int) -> bool:
 class CrashBeforeOffsetCommit(EventConsumer):
     """Dies after its database transaction committed but before the Kafka offset commit."""
 
-    async def commit(self, tp: TopicPartition, offset: int) -> None:
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         raise RuntimeError("consumer killed between database commit and offset commit")
 
 

@@ -3,8 +3,12 @@ action after a refusal, and the collection of the visa."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from contracts.base import Event
 from contracts.visa import (
     AppointmentBooked,
     CourtActionFiled,
@@ -24,6 +28,7 @@ from services.visa.context import VisaContext, case_ids, load_case, publish
 from services.visa.domain import CaseStatus
 from services.visa.handlers.cases import items_of
 from services.visa.handlers.costs import add_cost
+from services.visa.reference import Fee
 from services.visa.tables import VisaCaseRecord
 
 
@@ -57,26 +62,50 @@ async def _complete(session: AsyncSession, case: VisaCaseRecord) -> None:
         raise domain.ChecklistIncomplete(f"not verified: {', '.join(missing)}", missing=missing)
 
 
+def _visa_fee(ctx: VisaContext, payer: str) -> Fee:
+    fee = ctx.reference.fees["visa_fee"]
+    if payer not in fee.payers:
+        raise domain.PayerNotAllowed(f"the visa fee is paid by one of {', '.join(fee.payers)}")
+    return fee
+
+
+async def _lodged(
+    ctx: VisaContext,
+    actor: Principal,
+    session: AsyncSession,
+    case: VisaCaseRecord,
+    command: Lodge,
+    payer: str,
+    event_of: Callable[[date], Event],
+) -> None:
+    """Every required document verified: the case is lodged (again), the event published with the decision's
+    due day, and the visa fee charged to its payer."""
+    await _complete(session, case)
+    fee, lodged_on = _visa_fee(ctx, payer), command.lodged_on
+    due = ctx.reference.periods.decision_due_on(lodged_on, case.accelerated)
+    case.status, case.lodged_on, case.decision_due_on = CaseStatus.LODGED, lodged_on, due
+    case.applications += 1
+    case.refused_on = case.refusal_reason_code = None
+    session.add(case)
+    await publish(session, event_of(due))
+    await add_cost(
+        session, actor, case, category="visa_fee", amount_cents=fee.amount_cents, currency=fee.currency,
+        payer=payer, payee=case.consulate, incurred_on=lodged_on,
+    )  # fmt: skip
+
+
 async def lodge(ctx: VisaContext, actor: Principal, command: Lodge, visa_fee_payer: str) -> VisaCaseRecord:
     """The application is lodged at the appointment (biometrics); every required document must be verified.
     The visa fee is recorded as a cost line with its payer."""
-    fee = ctx.reference.fees["visa_fee"]
-    if visa_fee_payer not in fee.payers:
-        raise domain.PayerNotAllowed(f"the visa fee is paid by one of {', '.join(fee.payers)}")
+    _visa_fee(ctx, visa_fee_payer)
     async with transaction(ctx.sessions) as session:
         case = await load_case(session, command.case_id, lock=True)
         if case.lodged_on == command.lodged_on and case.status != CaseStatus.APPOINTMENT_BOOKED:
             return case
         domain.ensure_move("lodge", case.status)
-        await _complete(session, case)
-        due = ctx.reference.periods.decision_due_on(command.lodged_on, case.accelerated)
-        case.status, case.lodged_on, case.decision_due_on = CaseStatus.LODGED, command.lodged_on, due
-        case.applications += 1
-        session.add(case)
-        await publish(session, VisaLodged(**case_ids(case), lodged_on=command.lodged_on, decision_due_on=due))
-        await add_cost(
-            session, actor, case, category="visa_fee", amount_cents=fee.amount_cents, currency=fee.currency,
-            payer=visa_fee_payer, payee=case.consulate, incurred_on=command.lodged_on,
+        await _lodged(
+            ctx, actor, session, case, command, visa_fee_payer,
+            lambda due: VisaLodged(**case_ids(case), lodged_on=command.lodged_on, decision_due_on=due),
         )  # fmt: skip
         audit.record(session, actor, "visa_case.lodge", "visa_case", case.id, {"application": case.applications})
     return case
@@ -126,9 +155,7 @@ async def decide(ctx: VisaContext, actor: Principal, command: Decide) -> VisaCas
 
 async def reapply(ctx: VisaContext, actor: Principal, command: Lodge, visa_fee_payer: str) -> VisaCaseRecord:
     """After a refusal, a new application with better documents (the checklist is complete again)."""
-    fee = ctx.reference.fees["visa_fee"]
-    if visa_fee_payer not in fee.payers:
-        raise domain.PayerNotAllowed(f"the visa fee is paid by one of {', '.join(fee.payers)}")
+    _visa_fee(ctx, visa_fee_payer)
     async with transaction(ctx.sessions) as session:
         case = await load_case(session, command.case_id, lock=True)
         if case.status == CaseStatus.LODGED and case.lodged_on == command.lodged_on and case.applications > 1:
@@ -136,19 +163,11 @@ async def reapply(ctx: VisaContext, actor: Principal, command: Lodge, visa_fee_p
         domain.ensure_move("reapply", case.status)
         if case.refused_on and command.lodged_on < case.refused_on:
             raise invalid("#/lodged_on", f"after the refusal ({case.refused_on})")
-        await _complete(session, case)
-        due = ctx.reference.periods.decision_due_on(command.lodged_on, case.accelerated)
-        case.status, case.lodged_on, case.decision_due_on = CaseStatus.LODGED, command.lodged_on, due
-        case.applications += 1
-        case.refused_on = case.refusal_reason_code = None
-        session.add(case)
-        event = ReapplicationLodged(
-            **case_ids(case), lodged_on=command.lodged_on, application=case.applications, decision_due_on=due
-        )
-        await publish(session, event)
-        await add_cost(
-            session, actor, case, category="visa_fee", amount_cents=fee.amount_cents, currency=fee.currency,
-            payer=visa_fee_payer, payee=case.consulate, incurred_on=command.lodged_on,
+        await _lodged(
+            ctx, actor, session, case, command, visa_fee_payer,
+            lambda due: ReapplicationLodged(
+                **case_ids(case), lodged_on=command.lodged_on, application=case.applications, decision_due_on=due
+            ),
         )  # fmt: skip
         audit.record(session, actor, "visa_case.reapply", "visa_case", case.id, {"application": case.applications})
     return case

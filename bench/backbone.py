@@ -14,15 +14,12 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.envelope import Envelope, source_of
+from contracts.envelope import source_of
 from contracts.monitoring import CheckinRecorded
 from deploy.local.settings import StackSettings
 from deploy.provision import create_databases
-from services.common.consumer import EventConsumer
 from services.common.db import create_engine, plumbing_tables, session_factory, transaction
 from services.common.kafka import ensure_topics
 from services.common.outbox import add_event
@@ -119,22 +116,22 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     group = "bench-pipeline"
     await ensure_topics(settings.kafka_bootstrap, [topic, f"{topic}.dlq.{group}"], partitions=6)
     keys = [uuid.uuid4() for _ in range(50)]
+    effects_file = settings.run_dir / f"effects-{uuid.uuid4().hex[:6]}.txt"
+    effects_file.write_text("")
     effect_times: dict[str, float] = {}
+    read_at = 0
 
-    async def effect(event: object, envelope: Envelope, session: AsyncSession | None) -> None:
-        assert session is not None
-        await (await session.connection()).execute(
-            sa.text("INSERT INTO effect VALUES (:e, :t)").bindparams(e=envelope.id, t=time.time())
-        )
-        session.sync_session.info.setdefault("bench_ids", []).append(envelope.id)
-
-    def committed(sync_session: Session) -> None:  # the effect is visible from here on
-        ids = sync_session.info.pop("bench_ids", None)
-        if ids:
-            now = time.time()
-            effect_times.update(dict.fromkeys(ids, now))
-
-    sa.event.listen(Session, "after_commit", committed)
+    def read_effects() -> None:
+        """The consumer process's `<event id> <time>` lines written after each commit, read incrementally."""
+        nonlocal read_at
+        with effects_file.open() as f:
+            f.seek(read_at)
+            chunk = f.read()
+        complete = chunk[: chunk.rfind("\n") + 1]
+        read_at += len(complete)
+        for line in complete.splitlines():
+            event_id, at = line.split()
+            effect_times[event_id] = float(at)
 
     async def write_one(i: int) -> str:
         """One event in one transaction; returns its id once committed."""
@@ -152,15 +149,11 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     await write(n)
     write_eps = n / (time.perf_counter() - started)
     raw_insert_eps = await raw_inserts(settings.database_url("bench", "postgres"), n)
-    # The relay runs as its own process, as it does in a deployment; the consumer runs here.
-    consumer = EventConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        group=group,
-        topics=(topic,),
-        handlers={CheckinRecorded.TYPE: effect},
-        sessions=sessions,
-    )
-    consuming = asyncio.create_task(consumer.run())
+    # The relay and the consumer run as processes of their own, as they do in a deployment.
+    consumer = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.pipeline_consumer", service.database_url, settings.kafka_bootstrap, topic,
+        group, str(effects_file), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
     relay = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -176,6 +169,7 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     )
     while len(effect_times) < n:
         await asyncio.sleep(0.05)
+        read_effects()
     times = sorted(effect_times.values())
     pipeline_eps = (n - 1) / (times[-1] - times[0])  # steady state: first to last effect
 
@@ -193,12 +187,11 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     await asyncio.gather(*(one_at(i, t0 + i / rate) for i in range(paced)))
     while not set(commit_times) <= set(effect_times):
         await asyncio.sleep(0.05)
+        read_effects()
     latencies = sorted((effect_times[i] - t) * 1000 for i, t in commit_times.items())
-    sa.event.remove(Session, "after_commit", committed)
-    relay.terminate()
-    await asyncio.wait_for(relay.wait(), 20)
-    consumer.stop()
-    await consuming
+    for process in (relay, consumer):
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 20)
     await engine.dispose()
     return pipeline_eps, write_eps, latencies, rate, raw_insert_eps
 

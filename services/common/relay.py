@@ -114,15 +114,12 @@ class OutboxRelay:
             if now - last_purge > timedelta(minutes=10):
                 await self.purge(conn)
                 last_purge = now
-            if count < self.settings.relay_batch_size:
-                # idle, or rows fenced behind a transaction still running elsewhere: look again soon, and
-                # less often the longer nothing comes (5 ms doubling up to the poll interval)
-                wait = (
-                    self.settings.relay_fence_recheck_s if count else min(wait * 2, self.settings.relay_poll_interval_s)
-                )
-                await self._sleep(wait)
-            else:
+            if count:  # rows came: look again at once (more arrived while these were sent)
                 wait = self.settings.relay_fence_recheck_s
+            else:  # idle, or rows fenced behind a transaction still running elsewhere: look again soon, and
+                # less often the longer nothing comes (5 ms doubling up to the poll interval)
+                await self._sleep(wait)
+                wait = min(wait * 2, self.settings.relay_poll_interval_s)
 
     async def _gauges(self, conn: asyncpg.Connection) -> None:
         backlog, age = await conn.fetchrow(metrics.OUTBOX_BACKLOG_SQL)

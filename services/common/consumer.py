@@ -31,6 +31,7 @@ from contracts.topics import dead_letter_topic
 from services.common import metrics
 from services.common.db import SessionFactory
 from services.common.inbox import claim_many
+from services.common.inbox import purge as purge_inbox
 from services.common.kafka import idempotent_producer, manual_commit_consumer
 from services.common.telemetry import context_from_headers, tracer
 
@@ -86,6 +87,8 @@ class EventConsumer:
     max_backoff_s: float = 5.0
     client_id: str | None = None
     stats: ConsumerStats = field(default_factory=ConsumerStats)
+    inbox_retention_s: float = 192 * 3600  # longer than the topics keep records: no redelivery can be older
+    purge_every_s: float = 600
 
     def __post_init__(self) -> None:
         self._stop = asyncio.Event()
@@ -93,6 +96,7 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._lag_observed_at = 0.0
+        self._purged_at = time.monotonic()
 
     def stop(self) -> None:
         self._stop.set()
@@ -115,11 +119,25 @@ class EventConsumer:
                 if offsets:  # one commit per cycle, for every partition at once
                     await self.commit(offsets)
                 await self._observe(batches)
+                await self._purge_inbox()
         finally:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
             with contextlib.suppress(Exception):
                 await self._producer.stop()
+
+    async def _purge_inbox(self) -> None:
+        """Every few minutes, forget inbox rows older than any redelivery could be (in small batches)."""
+        if self.sessions is None or time.monotonic() - self._purged_at < self.purge_every_s:
+            return
+        self._purged_at = time.monotonic()
+        try:
+            deleted = await purge_inbox(self.sessions, self.group, self.inbox_retention_s)
+        except Exception as exc:  # a purge that fails is tried again later; consuming goes on
+            log.warning("inbox purge failed (%s: %s)", type(exc).__name__, exc)
+            return
+        if deleted:
+            log.info("inbox purge: %d rows of %s", deleted, self.group)
 
     async def _observe(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
         """Processed records; lag per partition (end of the partition minus our position) once a second."""

@@ -31,3 +31,25 @@ async def claim_many(session: AsyncSession, *, group: str, items: list[tuple[Any
     )
     result = await session.exec(statement)
     return {row[0] for row in result}
+
+
+_PURGE = """
+DELETE FROM inbox WHERE (consumer_group, event_id) IN (
+    SELECT consumer_group, event_id FROM inbox
+    WHERE consumer_group = :group AND received_at < now() - make_interval(secs => :seconds)
+    LIMIT :batch
+)
+"""
+
+
+async def purge(sessions: Any, group: str, older_than_s: float, batch: int = 5000) -> int:
+    """Forget a group's inbox rows older than the topics keep their records (a redelivery that old cannot come),
+    in short transactions of at most `batch` rows."""
+    total = 0
+    while True:
+        async with sessions() as session, session.begin():
+            result = await session.execute(sa.text(_PURGE).bindparams(group=group, seconds=older_than_s, batch=batch))
+        deleted = int(result.rowcount or 0)
+        total += deleted
+        if deleted < batch:
+            return total

@@ -44,6 +44,16 @@ LIMIT $1
 """
 
 
+_PURGE = """
+DELETE FROM outbox WHERE position IN (
+    SELECT position FROM outbox
+    WHERE published_at < now() - make_interval(secs => $1)
+    ORDER BY published_at
+    LIMIT $2
+)
+"""
+
+
 @dataclass
 class RelayStats:
     published: int = 0
@@ -187,13 +197,17 @@ class OutboxRelay:
         )
         return to_kafka(envelope)
 
-    async def purge(self, conn: asyncpg.Connection) -> int:
-        """Delete published rows older than the retention period."""
-        result = await conn.execute(
-            "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
-            self.settings.outbox_retention_hours * 3600,
-        )
-        return int(result.split()[-1])
+    async def purge(self, conn: asyncpg.Connection, batch: int = 5000) -> int:
+        """Delete published rows older than the retention period, a batch per short transaction (never one
+        unbounded DELETE holding the relay's connection and locks)."""
+        total = 0
+        while True:
+            result = await conn.execute(_PURGE, self.settings.outbox_retention_hours * 3600, batch)
+            deleted = int(result.split()[-1])
+            total += deleted
+            if deleted < batch or self._stop.is_set():
+                return total
+            await asyncio.sleep(0)  # let publishing go on between batches
 
 
 async def run_relay(settings: ServiceSettings) -> None:

@@ -276,6 +276,29 @@ async def test_operator_cli_lists_shows_and_replays_each_dead_letter_once(
     assert not any(k.startswith("dlq-error") for k, _ in replayed[0].headers)
 
 
+async def test_inbox_rows_older_than_any_redelivery_are_purged_in_batches(backbone: Backbone) -> None:
+    from services.common.inbox import purge
+
+    group = f"g-purge-{uuid.uuid4().hex[:6]}"
+    conn = await asyncpg.connect(backbone.settings.asyncpg_dsn)
+    try:
+        rows = [(group, f"old-{i}", "t", "topic", 0, i) for i in range(7)] + [(group, "new", "t", "topic", 0, 9)]
+        await conn.executemany(
+            'INSERT INTO inbox (consumer_group, event_id, event_type, topic, partition, "offset") '
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            rows,
+        )
+        await conn.execute(
+            "UPDATE inbox SET received_at = now() - interval '10 days' WHERE consumer_group = $1 AND event_id <> 'new'",
+            group,
+        )
+        assert await purge(backbone.sessions, group, older_than_s=8 * 86400, batch=3) == 7  # three batches
+        left = await conn.fetch("SELECT event_id FROM inbox WHERE consumer_group = $1", group)
+        assert [r["event_id"] for r in left] == ["new"]
+    finally:
+        await conn.close()
+
+
 async def test_the_relay_purges_published_rows_past_retention(backbone: Backbone) -> None:
     topic = await backbone.topic("purge")
     [event_id] = await backbone.write([checkin(uuid.uuid4())], topic)
@@ -288,7 +311,7 @@ async def test_the_relay_purges_published_rows_past_retention(backbone: Backbone
             pass
         await relay.producer.stop()
         await asyncio.sleep(0.5)
-        assert await relay.purge(conn) >= 1
+        assert await relay.purge(conn, batch=1) >= 1  # in batches, until none is left
         assert await conn.fetchval("SELECT count(*) FROM outbox WHERE event_id = $1", uuid.UUID(event_id)) == 0
     finally:
         await conn.close()

@@ -30,6 +30,11 @@ class JourneySettings(ServiceSettings):
         default=None, description="PEM private key the worker signs its short-lived service tokens with."
     )
     service_token_ttl_s: int = 300
+    worker_cached_workflows: int = Field(
+        default=12000, ge=100, description="Sticky cache: the open journeys and children one worker keeps warm."
+    )
+    worker_workflow_tasks: int = Field(default=16, ge=1, description="Workflow tasks at once (2 cores: 16).")
+    worker_activities: int = Field(default=64, ge=1, description="Activities at once (HTTP calls, publishing).")
     parameters: JourneyParameters = Field(
         default_factory=JourneyParameters,
         description="Programme deadlines; JOURNEY_PARAMETERS='{\"b1_due_days\": 274}'",

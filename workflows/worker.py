@@ -50,7 +50,14 @@ async def main() -> None:
     try:
         async with httpx.AsyncClient(follow_redirects=False) as http:
             activities = JourneyActivities(http, settings, producer)
-            async with build_worker(client, activities):
+            async with build_worker(
+                client,
+                activities,
+                max_cached_workflows=settings.worker_cached_workflows,
+                max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
+                max_concurrent_activities=settings.worker_activities,
+                max_concurrent_local_activities=settings.worker_activities,
+            ):
                 logging.getLogger("thamm.worker").info("journey worker polling %s", TASK_QUEUE)
                 await stop.wait()
     finally:

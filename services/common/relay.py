@@ -108,7 +108,7 @@ class OutboxRelay:
         self._wake.clear()
 
     async def _loop(self, conn: asyncpg.Connection) -> None:
-        last_purge = datetime.min.replace(tzinfo=UTC)
+        last_purge = last_gauges = datetime.min.replace(tzinfo=UTC)
         wait = self.settings.relay_fence_recheck_s
         while not self._stop.is_set():
             try:
@@ -119,8 +119,10 @@ class OutboxRelay:
                 await self._sleep(1.0)
                 continue
             metrics.OUTBOX_PUBLISHED.labels(self.settings.service_name).inc(count)
-            await self._gauges(conn)
             now = datetime.now(UTC)
+            if now - last_gauges >= timedelta(seconds=1):  # the backlog gauges once a second, not every poll
+                await self._gauges(conn)
+                last_gauges = now
             if now - last_purge > timedelta(minutes=10):
                 await self.purge(conn)
                 last_purge = now

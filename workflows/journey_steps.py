@@ -5,7 +5,7 @@ opens. The workflow decides when; the steps know how. No Temporal state of their
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -132,7 +132,3 @@ class JourneySteps:
                 reason_code=reason.upper().replace("-", "_")[:40],
             ),
         )
-
-
-def day_or_none(value: object) -> date | None:
-    return dl.day(value)

@@ -23,6 +23,7 @@ class OpenCase:
 class CancelCase:
     case_id: uuid.UUID
     reason_code: str
+    candidate_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class AgreeAccelerated:
 class RequestApproval:
     case_id: uuid.UUID
     contract_version: int
+    candidate_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class DecideApproval:
 class DeemApproval:
     case_id: uuid.UUID
     attempt: int
+    candidate_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

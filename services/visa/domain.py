@@ -167,7 +167,3 @@ def initial_status(entry: ChecklistEntry, accelerated: bool) -> ItemStatus:
 def missing_items(items: Iterable[tuple[str, str, bool]]) -> list[str]:
     """Codes of required items not verified yet, from (code, status, required) rows."""
     return sorted(code for code, status, required in items if required and status != ItemStatus.VERIFIED)
-
-
-def cost_payer_allowed(allowed: Iterable[str], payer: str) -> bool:
-    return payer in allowed

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from services.visa.domain import ChecklistEntry, Periods
+from services.visa.domain import ChecklistEntry, PayerNotAllowed, Periods
 
 FOLDER = Path(__file__).parent / "reference"
 
@@ -18,6 +18,11 @@ class Fee:
     amount_cents: int
     currency: str
     payers: tuple[str, ...]
+
+    def ensure_payer(self, what: str, payer: str) -> None:
+        """The payers this fee allows (the §81a fee is never the candidate's): anyone else is a 422."""
+        if payer not in self.payers:
+            raise PayerNotAllowed(f"{what} is paid by one of {', '.join(self.payers)}", allowed=list(self.payers))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from contracts.activities import (
 from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
 from services.common.idempotency import IDEMPOTENCY_DOC
-from services.common.problems import invalid
 from services.visa import commands as cmd
 from services.visa import queries
 from services.visa.context import VisaContext
@@ -75,12 +74,6 @@ def _case(record: Any) -> VisaCasePublic:
     return VisaCasePublic.model_validate(record, from_attributes=True)
 
 
-async def _same_candidate(ctx: VisaContext, case_id: uuid.UUID, candidate_id: uuid.UUID | None) -> None:
-    """The journey names the candidate with each call; a case of someone else is a client error."""
-    if candidate_id is not None and (await queries.get_case(ctx, case_id)).candidate_id != candidate_id:
-        raise invalid("#/candidate_id", "not the candidate of this visa case")
-
-
 @router.post(
     "/visa-cases", status_code=201, response_model=OpenVisaCaseResponse, tags=["cases"],
     openapi_extra=IDEMPOTENCY_DOC,
@@ -125,8 +118,8 @@ async def read_visa_case(visa_case_id: CaseId, ctx: Ctx, actor: Reader) -> VisaC
 async def cancel_visa_case(
     visa_case_id: CaseId, body: VisaCaseCancel, ctx: Ctx, actor: Journey
 ) -> CancelVisaCaseResponse:
-    await _same_candidate(ctx, visa_case_id, body.candidate_id)
-    _, cancelled = await cases.cancel_case(ctx, actor, cmd.CancelCase(visa_case_id, body.reason_code))
+    command = cmd.CancelCase(visa_case_id, body.reason_code, body.candidate_id)
+    _, cancelled = await cases.cancel_case(ctx, actor, command)
     return CancelVisaCaseResponse(cancelled=cancelled)
 
 
@@ -186,8 +179,7 @@ async def list_labour_approvals(visa_case_id: CaseId, ctx: Ctx, actor: Reader) -
 async def request_labour_approval(
     visa_case_id: CaseId, body: ApprovalRequestCreate, ctx: Ctx, actor: Journey, response: Response
 ) -> LabourApprovalResponse:
-    await _same_candidate(ctx, visa_case_id, body.candidate_id)
-    command = cmd.RequestApproval(visa_case_id, body.contract_version)
+    command = cmd.RequestApproval(visa_case_id, body.contract_version, body.candidate_id)
     record, created = await approval.request_approval(ctx, actor, command, body.requested_on)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return LabourApprovalResponse(attempt=record.attempt, status=record.status)
@@ -213,10 +205,8 @@ async def decide_labour_approval(
 async def deem_labour_approval(
     visa_case_id: CaseId, body: DeemedCreate, ctx: Ctx, actor: Journey
 ) -> DeemedApprovalResponse:
-    await _same_candidate(ctx, visa_case_id, body.candidate_id)
-    return DeemedApprovalResponse(
-        deemed=await approval.deem_approval(ctx, actor, cmd.DeemApproval(visa_case_id, body.attempt))
-    )
+    command = cmd.DeemApproval(visa_case_id, body.attempt, body.candidate_id)
+    return DeemedApprovalResponse(deemed=await approval.deem_approval(ctx, actor, command))
 
 
 @router.post(

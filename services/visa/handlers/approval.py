@@ -38,7 +38,7 @@ async def request_appointment(session: AsyncSession, case: VisaCaseRecord) -> No
     """With the approval in place (standard) or the pre-approval issued (§81a), ask for an appointment."""
     if case.status != CaseStatus.OPENED:
         return
-    case.status, case.appointment_requested_on = CaseStatus.APPOINTMENT_REQUESTED, today().date()
+    case.status, case.appointment_requested_on = CaseStatus.APPOINTMENT_REQUESTED, today()
     event = AppointmentRequested(
         **case_ids(case), requested_on=case.appointment_requested_on, channel=case.channel, consulate=case.consulate
     )
@@ -50,10 +50,7 @@ async def agree_accelerated(ctx: VisaContext, actor: Principal, command: AgreeAc
     fee = ctx.reference.fees["fee_81a"]
     if command.authority not in ctx.reference.authorities:
         raise invalid("#/authority", f"one of {', '.join(ctx.reference.authorities)}")
-    if command.fee_payer not in fee.payers:
-        raise domain.PayerNotAllowed(
-            f"the §81a fee is paid by one of {', '.join(fee.payers)}", allowed=list(fee.payers)
-        )
+    fee.ensure_payer("the §81a fee", command.fee_payer)
     async with transaction(ctx.sessions) as session:
         case = await load_case(session, command.case_id, lock=True)
         if not case.accelerated:
@@ -82,7 +79,7 @@ async def request_approval(
     """Ask the BA (first time, or with a corrected contract). A repeat for the same contract version, or an
     approval already given, answers with that request (False)."""
     async with transaction(ctx.sessions) as session:
-        case = await load_case(session, command.case_id, lock=True)
+        case = await load_case(session, command.case_id, lock=True, candidate_id=command.candidate_id)
         last = await latest_request(session, case.id)
         if last is not None and (last.contract_version == command.contract_version or last.status in APPROVED):
             return last, False
@@ -97,7 +94,7 @@ async def request_approval(
             raise invalid("#/contract_version", f"version {last.contract_version} was already submitted")
         if case.approval_attempts >= ctx.reference.labour_approval_attempts:
             raise domain.AttemptsExhausted(f"{case.approval_attempts} requests made; a case officer decides")
-        day = requested_on or today().date()
+        day = requested_on or today()
         record = LabourApprovalRecord(
             visa_case_id=case.id, attempt=case.approval_attempts + 1, contract_version=command.contract_version,
             authority=case.agreement_authority or "ba", requested_on=day,
@@ -174,11 +171,11 @@ async def decide_approval(
 async def deem_approval(ctx: VisaContext, actor: Principal, command: DeemApproval) -> bool:
     """The BA's period ended without an answer: approval is deemed given. An answered request stays (False)."""
     async with transaction(ctx.sessions) as session:
-        case = await load_case(session, command.case_id, lock=True)
+        case = await load_case(session, command.case_id, lock=True, candidate_id=command.candidate_id)
         record = await _request(session, case, command.attempt)
         if record.status != ApprovalStatus.REQUESTED or case.status == CaseStatus.CANCELLED:
             return False
-        if today().date() < record.deemed_on:
+        if today() < record.deemed_on:
             raise domain.IllegalTransition(f"the BA has until {record.deemed_on}", current_status=record.status)
         record.status, record.decided_on = ApprovalStatus.DEEMED, record.deemed_on
         case.approval_status = ApprovalStatus.DEEMED

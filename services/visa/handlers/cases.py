@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,8 +20,8 @@ from services.visa.domain import ApprovalStatus, CaseStatus, ItemStatus
 from services.visa.tables import ChecklistItemRecord, VisaCaseRecord
 
 
-def today() -> datetime:
-    return datetime.now(UTC)
+def today() -> date:
+    return datetime.now(UTC).date()
 
 
 async def open_case(ctx: VisaContext, actor: Principal, command: OpenCase) -> tuple[VisaCaseRecord, bool]:
@@ -55,7 +55,7 @@ async def open_case(ctx: VisaContext, actor: Principal, command: OpenCase) -> tu
             contract_version=command.contract_version, employer_id=command.employer_id,
             consulate=ref.consulates[country], channel=command.channel or ref.default_channel,
             accelerated=command.accelerated, status=CaseStatus.OPENED, planned_entry_on=command.planned_entry_on,
-            opened_on=today().date(), approval_status=ApprovalStatus.NOT_REQUESTED,
+            opened_on=today(), approval_status=ApprovalStatus.NOT_REQUESTED,
         )  # fmt: skip
         session.add(case)
         await session.flush()
@@ -84,13 +84,13 @@ async def cancel_case(ctx: VisaContext, actor: Principal, command: CancelCase) -
     if command.reason_code not in ctx.reference.cancel_reasons:
         raise invalid("#/reason_code", f"one of {', '.join(ctx.reference.cancel_reasons)}")
     async with transaction(ctx.sessions) as session:
-        case = await load_case(session, command.case_id, lock=True)
+        case = await load_case(session, command.case_id, lock=True, candidate_id=command.candidate_id)
         if case.status == CaseStatus.CANCELLED:
             return case, False
         before = case.status
         case.status, case.cancelled_on, case.cancel_reason_code = (
             CaseStatus.CANCELLED,
-            today().date(),
+            today(),
             command.reason_code,
         )
         session.add(case)
@@ -141,7 +141,7 @@ async def update_item(ctx: VisaContext, actor: Principal, command: UpdateItem) -
         session.add(item)
         missing = domain.missing_items((i.code, i.status, i.required) for i in items.values())
         if not missing and case.checklist_completed_on is None:
-            case.checklist_completed_on = today().date()
+            case.checklist_completed_on = today()
             await publish(session, ChecklistCompleted(**case_ids(case), completed_on=case.checklist_completed_on))
         elif missing:
             case.checklist_completed_on = None

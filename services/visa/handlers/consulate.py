@@ -57,15 +57,14 @@ async def book_appointment(ctx: VisaContext, actor: Principal, command: BookAppo
 
 
 async def _complete(session: AsyncSession, case: VisaCaseRecord) -> None:
-    missing = [i.code for i in await items_of(session, case.id) if i.required and i.status != "verified"]
+    missing = domain.missing_items((i.code, i.status, i.required) for i in await items_of(session, case.id))
     if missing:
         raise domain.ChecklistIncomplete(f"not verified: {', '.join(missing)}", missing=missing)
 
 
 def _visa_fee(ctx: VisaContext, payer: str) -> Fee:
     fee = ctx.reference.fees["visa_fee"]
-    if payer not in fee.payers:
-        raise domain.PayerNotAllowed(f"the visa fee is paid by one of {', '.join(fee.payers)}")
+    fee.ensure_payer("the visa fee", payer)
     return fee
 
 

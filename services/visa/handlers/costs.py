@@ -42,8 +42,8 @@ async def record_cost(ctx: VisaContext, actor: Principal, command: RecordCost) -
     if command.category not in ref.cost_categories:
         raise invalid("#/category", f"one of {', '.join(ref.cost_categories)}")
     fee = ref.fees.get(command.category)
-    if fee is not None and command.payer not in fee.payers:
-        raise domain.PayerNotAllowed(f"{command.category} is paid by one of {', '.join(fee.payers)}")
+    if fee is not None:
+        fee.ensure_payer(command.category, command.payer)
     async with transaction(ctx.sessions) as session:
         case = await load_case(session, command.case_id, lock=True)
         if case.status == CaseStatus.CANCELLED and command.incurred_on > (case.cancelled_on or command.incurred_on):

@@ -123,17 +123,19 @@ ORDER = [
 CANCEL_ENROLMENT_PATCH = "cancel-enrolment-on-withdrawal"
 
 
-FOLLOW_UP_FACTS = {
-    "address_registered",
-    "residence_permit_applied",
-    "residence_permit_issued",
-    "probation_passed",
-    "training_terminated",
-    "training_completed",
-    "checkin_recorded",
-    "placement_at_risk",
-    "contract_signed",
-}
+#: Facts the journey hands to the follow-up child while the apprentice is in Germany.
+FOLLOW_UP_CLASSES: tuple[type[Event], ...] = (
+    AddressRegistered,
+    ResidencePermitApplied,
+    ResidencePermitIssued,
+    ProbationPassed,
+    TrainingTerminated,
+    TrainingCompleted,
+    CheckinRecorded,
+    PlacementAtRisk,
+)
+#: Their names, and a new contract after a re-matching (the follow-up's search ends with it).
+FOLLOW_UP_FACTS = frozenset(cls.TYPE.split(".")[2] for cls in FOLLOW_UP_CLASSES) | {"contract_signed"}
 
 
 @workflow.defn
@@ -892,17 +894,6 @@ HANDLERS: dict[type[Event], Callable[[ApprenticeJourneyWorkflow, Any], Awaitable
     EmployedAsSkilledWorker: ApprenticeJourneyWorkflow._on_employed_as_skilled_worker,
     Returned: ApprenticeJourneyWorkflow._on_returned,
 }
-#: Facts the journey hands to its children (in their stages).
-FOLLOW_UP_CLASSES: tuple[type[Event], ...] = (
-    AddressRegistered,
-    ResidencePermitApplied,
-    ResidencePermitIssued,
-    ProbationPassed,
-    TrainingTerminated,
-    TrainingCompleted,
-    CheckinRecorded,
-    PlacementAtRisk,
-)
 #: Facts the journey subscribes to and deliberately leaves alone (recorded by their services; the start signal).
 IGNORED: tuple[type[Event], ...] = (
     ApplicationSubmitted,

@@ -97,7 +97,6 @@ class SimulatorSettings(BaseSettings):
 class Case:
     accelerated: bool = False
     pending: dict[str, float] = field(default_factory=dict)  # step -> monotonic time it is due
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 class FaultChange(BaseModel):
@@ -152,8 +151,8 @@ class Simulator:
         name = event_type.split(".")[2]
         case_id = str(data.get("visa_case_id"))
         case = self.cases.setdefault(case_id, Case())
-        case.data.update({k: v for k, v in data.items() if k in ("candidate_id", "accelerated", "consulate")})
-        case.accelerated = bool(case.data.get("accelerated"))
+        if "accelerated" in data:  # told by visa_case_opened
+            case.accelerated = bool(data["accelerated"])
         if name == "labour_approval_requested":
             self._schedule(case_id, f"ba:{data['attempt']}", "ba", "ba")
         elif name in ("labour_approval_granted", "labour_approval_deemed", "labour_approval_refused"):

@@ -63,9 +63,6 @@ class ServiceSettings(BaseSettings):
         default=0.005, gt=0, description="Shortest wait between looks: after a batch, or while rows are fenced."
     )
     outbox_retention_hours: float = Field(default=168, gt=0, description="Published outbox rows kept this long.")
-    inbox_retention_hours: float = Field(
-        default=192, gt=0, description="Inbox rows kept this long: longer than the topics keep records (7 days)."
-    )
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries per message before the dead-letter topic.")
     auth_issuer: str = Field(default="thamm-dev", description="Expected `iss` of people's access tokens.")
     auth_audience: str = Field(default="thamm", description="Expected `aud` of every access token.")

@@ -109,7 +109,7 @@ class OutboxRelay:
 
     async def _loop(self, conn: asyncpg.Connection) -> None:
         last_purge = last_gauges = datetime.min.replace(tzinfo=UTC)
-        wait = self.settings.relay_fence_recheck_s
+        wait = self.settings.relay_min_poll_s
         while not self._stop.is_set():
             try:
                 count = await self.publish_batch(conn)
@@ -127,7 +127,7 @@ class OutboxRelay:
                 await self.purge(conn)
                 last_purge = now
             if count:  # rows came: look again at once (more arrived while these were sent)
-                wait = self.settings.relay_fence_recheck_s
+                wait = self.settings.relay_min_poll_s
             else:  # idle, or rows fenced behind a transaction still running elsewhere: look again soon, and
                 # less often the longer nothing comes (5 ms doubling up to the poll interval)
                 await self._sleep(wait)

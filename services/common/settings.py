@@ -59,7 +59,7 @@ class ServiceSettings(BaseSettings):
         description="Longest wait between looks at the pending rows when idle (from 5 ms, doubling while idle).",
     )
     relay_batch_size: int = Field(default=500, ge=1)
-    relay_fence_recheck_s: float = Field(
+    relay_min_poll_s: float = Field(
         default=0.005, gt=0, description="Shortest wait between looks: after a batch, or while rows are fenced."
     )
     outbox_retention_hours: float = Field(default=168, gt=0, description="Published outbox rows kept this long.")

@@ -30,6 +30,7 @@ class ApplicationSubmitted(_ApplicationEvent):
         description="Preferred occupations as KldB 2010 codes (5 digits), in order of preference (1-3).",
     )
     programme_id: str = Field(default="thamm-ausbildung", description="Programme (call) the application is for.")
+    eligible: bool | None = Field(default=None, description="Outcome of the eligibility rules at submission.")
 
 
 class DocumentVerified(_ApplicationEvent):
@@ -96,6 +97,25 @@ class CandidateErased(Event):
     erased_at: datetime = Field(description="When the erasure was carried out (UTC).")
 
 
+class StatisticalProfileRecorded(Event):
+    """De-identified statistical inputs (ICLS, SDG 10.7.1), published only under the `statistics` consent.
+
+    Coarse on purpose: an age band instead of a birth date, the ISCED level instead of a diploma. A revocation
+    (`consent_changed` for `statistics`, not granted) tells consumers to drop these values.
+    """
+
+    TOPIC: ClassVar[str] = topics.APPLICATIONS
+    TYPE: ClassVar[str] = event_type(_S, "statistical_profile_recorded")
+    candidate_id: UUID = Field(description="Pseudonymous candidate id.")
+    sex: str = Field(description="`F`, `M` or `X`.")
+    age_band: str = Field(description="Age at submission in ICLS bands: `15-24`, `25-34`, `35-54`, `55+`.")
+    education_isced: str = Field(description="ISCED 2011 level: `2`, `3`, `4` or `5-8`.")
+    citizenship: str = Field(description="ISO 3166-1 alpha-2.")
+    country_of_residence: str = Field(description="ISO 3166-1 alpha-2 (previous usual residence).")
+    country_of_birth: str | None = Field(default=None, description="ISO 3166-1 alpha-2, when stated.")
+    recorded_at: datetime = Field(description="When the profile was taken (UTC).")
+
+
 EVENTS: tuple[type[Event], ...] = (
     ApplicationSubmitted,
     DocumentVerified,
@@ -105,6 +125,7 @@ EVENTS: tuple[type[Event], ...] = (
     ApplicationWithdrawn,
     ConsentChanged,
     CandidateErased,
+    StatisticalProfileRecorded,
 )
 
 __all__ = [c.__name__ for c in EVENTS] + ["EVENTS"]

@@ -27,6 +27,9 @@ MATCHING_PROFILES_GROUP = "matching-profiles"
 #: Consumer group of the applications service's contact disclosures to employers.
 APPLICATIONS_DISCLOSURES_GROUP = "applications-disclosures"
 
+#: Consumer group of the monitoring service's read models (statistics, the cost ledger); it reads every topic.
+MONITORING_STATISTICS_GROUP = "monitoring-statistics"
+
 #: Consumer group of the webhook dispatcher (deliveries to employers' endpoints).
 WEBHOOKS_DISPATCHER_GROUP = "webhooks-dispatcher"
 
@@ -48,6 +51,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(MATCHING_PROFILES_GROUP, (APPLICATIONS, TRAINING)),
     Subscription(APPLICATIONS_DISCLOSURES_GROUP, (MATCHING,)),
     Subscription(WEBHOOKS_DISPATCHER_GROUP, (MATCHING, VISA, MONITORING, JOURNEY)),
+    Subscription(MONITORING_STATISTICS_GROUP, (APPLICATIONS, TRAINING, MATCHING, VISA, MONITORING, JOURNEY)),
 )
 
 

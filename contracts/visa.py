@@ -132,6 +132,7 @@ class VisaGranted(_VisaEvent):
     TYPE: ClassVar[str] = event_type(_S, "visa_granted")
     valid_from: date = Field(description="First day of validity.")
     valid_until: date = Field(description="Last day of validity; the residence permit must be applied for before.")
+    decided_on: date | None = Field(default=None, description="Day of the decision.")
 
 
 class VisaRefused(_VisaEvent):

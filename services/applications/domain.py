@@ -33,6 +33,15 @@ class Diploma(StrEnum):
     OTHER = "OTHER"
 
 
+#: ISCED 2011 level of each education level (statistics).
+ISCED = {"lower_secondary": "2", "upper_secondary": "3", "post_secondary": "4", "tertiary": "5-8"}
+
+
+def age_band(age: int) -> str:
+    """The ICLS age band of an age in years."""
+    return "15-24" if age < 25 else "25-34" if age < 35 else "35-54" if age < 55 else "55+"
+
+
 class ConsentPurpose(StrEnum):
     PROCESSING = "processing"
     SHARING_EMPLOYERS = "sharing_employers"

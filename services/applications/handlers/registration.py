@@ -22,6 +22,7 @@ from services.applications.commands import (
 )
 from services.applications.context import SOURCE, AppContext, data_key, load_candidate, writable_application
 from services.applications.domain import ApplicationStatus as Status
+from services.applications.handlers.screening import publish_statistical_profile
 from services.applications.tables import ApplicationRecord, CandidateKeyRecord, CandidateRecord, ConsentRecord
 from services.common import audit
 from services.common.auth import Principal
@@ -174,6 +175,9 @@ async def change_consents(ctx: AppContext, actor: Principal, command: ChangeCons
     async with transaction(ctx.sessions) as session:
         application = await writable_application(session, command.application_id)
         await record_consents(session, application.candidate_id, command.consents)
+        granted = any(c.purpose.value == "statistics" and c.granted for c in command.consents)
+        if granted and application.submitted_at is not None:  # at submission it is published with the application
+            await publish_statistical_profile(session, application.candidate_id, datetime.now(UTC))
         purposes = [c.purpose.value for c in command.consents]
         audit.record(session, actor, "consent.change", "application", application.id, {"purposes": purposes})
         return await latest_consents(session, application.candidate_id)

@@ -13,6 +13,7 @@ from contracts.applications import (
     ApplicationRejected,
     ApplicationSubmitted,
     ApplicationWithdrawn,
+    StatisticalProfileRecorded,
 )
 from services.applications import domain
 from services.applications.commands import DecideApplication, SubmitApplication, WithdrawApplication
@@ -77,12 +78,25 @@ async def submit_application(ctx: AppContext, actor: Principal, command: SubmitA
         event = ApplicationSubmitted(
             candidate_id=application.candidate_id, application_id=application.id, submitted_at=now,
             region=application.region, occupation_codes=list(application.occupation_codes),
-            programme_id=application.programme_id,
+            programme_id=application.programme_id, eligible=application.eligible,
         )  # fmt: skip
         await add_event(session, event, source=SOURCE, aggregate_type="application", occurred_at=now)
+        if "statistics" in await _latest_consents(session, application.candidate_id):
+            await publish_statistical_profile(session, application.candidate_id, now)
         changes = {"status": [before, application.status], "eligible": application.eligible}
         audit.record(session, actor, "application.submit", "application", application.id, changes)
     return application
+
+
+async def publish_statistical_profile(session: AsyncSession, candidate_id: Any, now: datetime) -> None:
+    """The de-identified statistical inputs, only ever under the `statistics` consent (the caller checks it)."""
+    candidate = await load_candidate(session, candidate_id)
+    event = StatisticalProfileRecorded(
+        candidate_id=candidate_id, sex=candidate.sex, age_band=domain.age_band(now.year - candidate.birth_year),
+        education_isced=domain.ISCED[candidate.education_level], citizenship=candidate.nationality,
+        country_of_residence=candidate.country_of_residence, recorded_at=now,
+    )  # fmt: skip
+    await add_event(session, event, source=SOURCE, aggregate_type="candidate", occurred_at=now)
 
 
 def _check_reason(ctx: AppContext, kind: str, reason_code: str) -> None:

@@ -132,8 +132,9 @@ async def decide(ctx: VisaContext, actor: Principal, command: Decide) -> VisaCas
         if command.outcome == "granted":
             case.status, case.valid_from, case.valid_until = CaseStatus.GRANTED, command.valid_from, command.valid_until
             event: VisaGranted | VisaRefused = VisaGranted(
-                **case_ids(case), valid_from=command.valid_from, valid_until=command.valid_until
-            )
+                **case_ids(case), valid_from=command.valid_from, valid_until=command.valid_until,
+                decided_on=command.decided_on,
+            )  # fmt: skip
         else:
             until = ctx.reference.periods.court_action_until(command.decided_on)
             case.status, case.refused_on, case.refusal_reason_code = (

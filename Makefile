@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: bootstrap install up down status demo test test-unit lint format contracts bench clean
+.PHONY: bootstrap browser install up down status demo test test-unit lint format contracts bench clean
 
 bootstrap: .venv/.synced
 .venv/.synced: pyproject.toml uv.lock
@@ -11,12 +11,23 @@ bootstrap: .venv/.synced
 	$(UV) sync --frozen
 	@touch $@
 
-install: bootstrap contracts/tools/node_modules/.installed
+install: bootstrap contracts/tools/node_modules/.installed services/monitoring/dashboard/node_modules/.installed browser
 	$(PY) -m deploy.local install
 
 contracts/tools/node_modules/.installed: contracts/tools/package-lock.json
 	cd contracts/tools && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The dashboard's chart library, served by the monitoring service itself.
+services/monitoring/dashboard/node_modules/.installed: services/monitoring/dashboard/package-lock.json
+	cd services/monitoring/dashboard && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's Chromium for the dashboard's browser test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 up: install
 	$(PY) -m deploy.local up

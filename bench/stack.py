@@ -27,6 +27,7 @@ BENCH_SETTINGS = StackSettings(
     dispatcher_metrics_port=29103,
     profiles_metrics_port=29104,
     disclosures_metrics_port=29105,
+    statistics_metrics_port=29106,
     postgres_durable=True,  # fsync and synchronous_commit on: figures as in production, not as in development
 )
 

@@ -41,7 +41,7 @@ def write_secrets(folder: Path = OUT) -> Path:
     for database in SERVICE_DATABASES:
         for role in ("owner", "app"):
             _write(folder, f"postgres-{database}-{role}", secrets.token_urlsafe(24))
-    for database in ("applications", "training", "matching", "visa", "webhooks", "journey"):
+    for database in ("applications", "training", "matching", "visa", "monitoring", "webhooks", "journey"):
         prefix = database
         for role, name in (("app", "database_url"), ("owner", "migration_database_url")):
             password = _read(folder, f"postgres-{database}-{role}")

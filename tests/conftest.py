@@ -38,6 +38,7 @@ def stack_settings() -> StackSettings:
         dispatcher_metrics_port=19103,
         profiles_metrics_port=19104,
         disclosures_metrics_port=19105,
+        statistics_metrics_port=19106,
         stop_timeout_s=15,
     )
 

@@ -37,6 +37,7 @@ class StackSettings(BaseSettings):
     dispatcher_metrics_port: int = Field(default=9103, description="/metrics of the webhook dispatcher")
     profiles_metrics_port: int = Field(default=9104, description="/metrics of the matching profiles consumer")
     disclosures_metrics_port: int = Field(default=9105, description="/metrics of the applications consumer")
+    statistics_metrics_port: int = Field(default=9106, description="/metrics of the monitoring statistics consumer")
     postgres_durable: bool = Field(
         default=False, description="fsync and synchronous_commit on (benchmarks); off for fast local development"
     )

@@ -18,6 +18,7 @@ APPLICATIONS = {
 TRAINING = {"env_prefix": "TRAINING_", "database": "training", "module": "services.training"}
 MATCHING = {"env_prefix": "MATCHING_", "database": "matching", "module": "services.matching"}
 VISA = {"env_prefix": "VISA_", "database": "visa", "module": "services.visa"}
+MONITORING = {"env_prefix": "MONITORING_", "database": "monitoring", "module": "services.monitoring"}
 WEBHOOKS = {
     "env_prefix": "WEBHOOKS_",
     "database": "webhooks",
@@ -42,6 +43,7 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         "extra_env": {"VISA_AUTHORITIES_PUBLIC_KEY_FILE": "{keys_dir}/authorities-public.pem"},
     }  # fmt: skip
     webhooks: dict[str, Any] = {"kind": "platform", **WEBHOOKS}
+    monitoring: dict[str, Any] = {"kind": "platform", **MONITORING}
     authorities: dict[str, Any] = {
         "kind": "platform", "env_prefix": "AUTHORITIES_", "module": "deploy.authorities",
         "extra_env": {
@@ -64,6 +66,11 @@ def platform_processes(s: StackSettings) -> list[PlatformProcess]:
         PlatformProcess("matching-consumer", s, args=("consume",), metrics_port=s.profiles_metrics_port, **matching),
         PlatformProcess("visa-api", s, s.visa_port, args=("api",), migrate=True, **visa),
         PlatformProcess("visa-relay", s, args=("relay",), **visa),
+        PlatformProcess("monitoring-api", s, s.monitoring_port, args=("api",), migrate=True, **monitoring),
+        PlatformProcess("monitoring-relay", s, args=("relay",), **monitoring),
+        PlatformProcess(
+            "monitoring-consumer", s, args=("consume",), metrics_port=s.statistics_metrics_port, **monitoring
+        ),
         PlatformProcess("authorities-simulator", s, s.authorities_port, **authorities),
         PlatformProcess("webhooks-api", s, s.webhooks_port, args=("api",), migrate=True, **webhooks),
         PlatformProcess("webhooks-relay", s, args=("relay",), **{**webhooks, "secrets": ()}),

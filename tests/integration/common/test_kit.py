@@ -30,6 +30,7 @@ SERVICES = {  # package whose tables.py the migrations must match -> migrations 
     "services.matching": Path(__file__).resolve().parents[3] / "services" / "matching" / "migrations",
     "services.webhooks": Path(__file__).resolve().parents[3] / "services" / "webhooks" / "migrations",
     "services.visa": Path(__file__).resolve().parents[3] / "services" / "visa" / "migrations",
+    "services.monitoring": Path(__file__).resolve().parents[3] / "services" / "monitoring" / "migrations",
     "workflows": Path(__file__).resolve().parents[3] / "workflows" / "migrations",
 }
 

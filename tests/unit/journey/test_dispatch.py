@@ -41,6 +41,15 @@ NOT_SUBSCRIBED = {
     "thamm.visa.visa_collected.v1",
     "thamm.visa.visa_cost_recorded.v1",
     "thamm.monitoring.cost_recorded.v1",
+    "thamm.applications.statistical_profile_recorded.v1",  # statistics only (monitoring's read models)
+    "thamm.monitoring.departed.v1",  # the journey moves on `arrival_confirmed`
+    "thamm.monitoring.arrival_step_recorded.v1",  # casework in monitoring; no deadline of the journey's
+    "thamm.monitoring.exam_result_recorded.v1",  # the final exam reaches the follow-up as `training_completed`
+    "thamm.monitoring.fair_recruitment_alert.v1",  # an officer's task in monitoring, not a journey step
+    "thamm.monitoring.fair_recruitment_alert_closed.v1",
+    "thamm.monitoring.document_custody_recorded.v1",
+    "thamm.monitoring.grievance_updated.v1",
+    "thamm.monitoring.first_month_earnings_recorded.v1",
 }
 SOURCES = {topics.APPLICATIONS, topics.TRAINING, topics.MATCHING, topics.VISA, topics.MONITORING}
 

@@ -103,16 +103,6 @@ async def read_indicator(name: str, ctx: Ctx, actor: Analyst, params: Params) ->
     return Indicator.model_validate(await reports.indicator(ctx, _known(name), params.filters, params.as_of))
 
 
-@router.get("/exports/{name}.csv", tags=["statistics"], response_class=PlainTextResponse,
-            summary="One indicator as CSV (suppressed cells empty, flagged)")  # fmt: skip
-async def export_csv(name: str, ctx: Ctx, actor: Analyst, params: Params) -> Response:
-    result = await reports.indicator(ctx, _known(name), params.filters, params.as_of)
-    figures = result["figures"]
-    rows = figures if isinstance(figures, list) else [{"indicator": name, **figures}]
-    return Response(exports.rows_to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{params.as_of}.csv"'})  # fmt: skip
-
-
 @router.get("/exports/icls.sdmx.csv", tags=["statistics"], response_class=PlainTextResponse,
             summary="The ICLS tables as an SDMX-CSV-style flat file (one observation per row)")  # fmt: skip
 async def export_icls_sdmx(ctx: Ctx, actor: Analyst, params: Params) -> Response:
@@ -122,6 +112,16 @@ async def export_icls_sdmx(ctx: Ctx, actor: Analyst, params: Params) -> Response
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="icls-{params.as_of}.sdmx.csv"'},
     )
+
+
+@router.get("/exports/{name}.csv", tags=["statistics"], response_class=PlainTextResponse,
+            summary="One indicator as CSV (suppressed cells empty, flagged)")  # fmt: skip
+async def export_csv(name: str, ctx: Ctx, actor: Analyst, params: Params) -> Response:
+    result = await reports.indicator(ctx, _known(name), params.filters, params.as_of)
+    figures = result["figures"]
+    rows = figures if isinstance(figures, list) else [{"indicator": name, **figures}]
+    return Response(exports.rows_to_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{params.as_of}.csv"'})  # fmt: skip
 
 
 # --- the dashboard -------------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
+
+from contracts.topics import EVENT_TOPICS
 
 
 def idempotent_producer(bootstrap_servers: str, *, client_id: str, linger_ms: int = 5) -> AIOKafkaProducer:
@@ -41,10 +44,15 @@ def manual_commit_consumer(
     )
 
 
+#: Event topics are the record of what happened: kept for good, so read models can be rebuilt from the start.
+EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
+
+
 async def ensure_topics(
     bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int = 1
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the ones created."""
+    """Create the topics that do not exist yet (event topics kept for good, dead letters by the broker's
+    retention; an event topic made before that is set so too); returns the ones created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
@@ -54,10 +62,20 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [
-                        NewTopic(name=t, num_partitions=partitions, replication_factor=replication_factor)
+                        NewTopic(
+                            name=t,
+                            num_partitions=partitions,
+                            replication_factor=replication_factor,
+                            topic_configs=EVENT_TOPIC_CONFIG if t in EVENT_TOPICS else {},
+                        )
                         for t in missing
                     ]
                 )
+        kept = [t for t in topics if t in existing and t in EVENT_TOPICS]
+        if kept:  # AlterConfigs replaces a topic's overrides: event topics carry this one only
+            await admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, t, configs=EVENT_TOPIC_CONFIG) for t in kept]
+            )
         return missing
     finally:
         await admin.close()

@@ -22,6 +22,7 @@ from contracts import training as training_ev
 from contracts import visa as visa_ev
 from contracts.base import Event
 from contracts.envelope import Envelope
+from services.common.consumer import PermanentError
 from services.monitoring.domain import CaseStatus, Payer, decimal_to_cents, payer_of
 from services.monitoring.handlers.ledger import raise_alert, store_line
 from services.monitoring.reference import ReferenceData
@@ -30,6 +31,7 @@ from services.monitoring.tables import ExamStatsRecord, FollowUpCaseRecord, Pers
 STATISTICAL_FIELDS = ("sex", "age_band", "education_isced", "citizenship", "country_of_residence", "country_of_birth")
 LEFT_STAGES = frozenset({"REJECTED", "WITHDRAWN", "TRAINING_FAILED", "NOT_PLACED", "VISA_REFUSED", "DROPPED_OUT"})
 _exam = ExamStatsRecord.__table__  # type: ignore[attr-defined]
+_person = PersonStatsRecord.__table__  # type: ignore[attr-defined]
 _LINES = uuid.UUID("8b1f4f5e-7c53-4d0e-9d51-7f2b2e6c0a11")  # namespace of line ids derived from event ids
 
 
@@ -93,9 +95,12 @@ class StatisticsProjection:
         async def apply(event: Event, envelope: Envelope, session: AsyncSession | None) -> None:
             assert session is not None
             candidate_id = getattr(event, "candidate_id")  # noqa: B009
-            person = await session.get(PersonStatsRecord, candidate_id, with_for_update=True)
-            if person is None:
-                person = PersonStatsRecord(candidate_id=candidate_id, terminations=[], held_days={}, periods={})
+            # the row first (two topics' partitions may bring the same person's first facts at once), then lock it
+            blank = {"candidate_id": candidate_id, "terminations": [], "held_days": {}, "periods": {}, "replacements": 0,
+                     "attendance_held": 0, "attendance_attended": 0}  # fmt: skip
+            await session.exec(insert(_person).values(**blank).on_conflict_do_nothing())
+            person = await session.get(PersonStatsRecord, candidate_id, with_for_update=True, populate_existing=True)
+            assert person is not None
             handler(person, event, envelope)
             session.add(person)
 
@@ -184,8 +189,8 @@ class StatisticsProjection:
 
     async def _line(self, session: AsyncSession | None, line: dict[str, Any]) -> None:
         assert session is not None
-        if line["currency"] not in self.ref.rates.to_eur:  # no booking rate: kept out and visible as a dead letter
-            raise ValueError(f"no booking rate for {line['currency']}")
+        if line["currency"] not in self.ref.rates.to_eur:  # no booking rate: a dead letter, replayed once one is added
+            raise PermanentError(f"no booking rate for {line['currency']}")
         await store_line(session, self.ref, line)
         if line["reimburses"] is None and payer_of(str(line["payer"])) is Payer.WORKER:  # once per line (unique)
             await raise_alert(session, line["candidate_id"], "FR-01", line["incurred_on"], cost_id=line["id"])

@@ -86,7 +86,7 @@ def test_language_pass_rate_per_module_time_to_b1_and_attendance() -> None:
             taken_on=date(2026, 7, 1),
             passed=i < 4,
             modules={"reading": True, "speaking": i < 4},
-        )  # fmt: skip
+        )
         for i, p in enumerate(people)
     ]
     result = ind.language(people, exams, K)
@@ -164,7 +164,7 @@ def test_the_sdmx_file_has_one_observation_per_row_and_flags_suppressed_cells() 
 
 
 def test_the_csv_export_flattens_figures_and_leaves_suppressed_cells_empty() -> None:
-    text = exports.rows_to_csv(ind.funnel(arrived(6) + [person()], K))
+    text = exports.rows_to_csv(ind.funnel([*arrived(6), person()], K))
     parsed = {r["stage"]: r for r in csv.DictReader(io.StringIO(text))}
     assert parsed["applicants"]["count"] == "7" and parsed["applicants"]["count.suppressed"] == "False"
     assert parsed["completed"]["count"] == "" and parsed["completed"]["count.suppressed"] == "True"

@@ -15,6 +15,7 @@ from fastapi import Depends, Query, Response, status
 from contracts.activities import FollowUpTaskResponse, PredepartureResponse
 from services.common.app import service_context, service_router
 from services.common.auth import Principal, Role, require
+from services.common.fields import IsoDate
 from services.common.idempotency import IDEMPOTENCY_DOC
 from services.monitoring import commands as cmd
 from services.monitoring import queries
@@ -70,6 +71,17 @@ CandidateId = uuid.UUID
 CASEWORK: dict[str, Any] = {"tags": ["follow-up"], "openapi_extra": IDEMPOTENCY_DOC, "response_model": FollowUpPublic}
 
 
+FOLLOW_UP_LINKS = {
+    name: {"operationId": name, "parameters": {"candidate_id": "$response.body#/predeparture_id"}}
+    for name in ("read_follow_up", "record_predeparture", "record_departure", "confirm_arrival", "record_checkin",
+                 "record_custody", "record_termination")
+}  # fmt: skip
+TASK_LINKS = {"complete_follow_up_task": {"operationId": "complete_follow_up_task",
+                                          "parameters": {"task_id": "$response.body#/task_id"}}}  # fmt: skip
+GRIEVANCE_LINKS = {name: {"operationId": name, "parameters": {"grievance_id": "$response.body#/id"}}
+                   for name in ("read_grievance", "move_grievance")}  # fmt: skip
+
+
 def _case(record: object) -> FollowUpPublic:
     return FollowUpPublic.model_validate(record)
 
@@ -81,7 +93,8 @@ def _case(record: object) -> FollowUpPublic:
     "/predeparture", status_code=201, response_model=PredepartureResponse, tags=["journey"],
     openapi_extra=IDEMPOTENCY_DOC,
     summary="Start pre-departure (the journey's call after the visa); a repeat answers 200 with the same follow-up",
-    responses={200: {"description": "Already started: the same follow-up"}, 201: {"description": "Started"}},
+    responses={200: {"description": "Already started: the same follow-up"},
+               201: {"description": "Started", "links": FOLLOW_UP_LINKS}},
 )  # fmt: skip
 async def start_predeparture(
     body: PredepartureCreate, ctx: Ctx, actor: Journey, response: Response
@@ -96,6 +109,7 @@ async def start_predeparture(
 @router.post(
     "/follow-up-tasks", status_code=201, response_model=FollowUpTaskResponse, tags=["tasks"],
     openapi_extra=IDEMPOTENCY_DOC, summary="A task for the follow-up officer (the journey's call, or an officer's)",
+    responses={201: {"description": "Created", "links": TASK_LINKS}},
 )  # fmt: skip
 async def create_follow_up_task(body: FollowUpTaskCreate, ctx: Ctx, actor: Journey) -> FollowUpTaskResponse:
     source = "journey" if actor.has(R.SERVICE) else "officer"
@@ -108,13 +122,10 @@ async def create_follow_up_task(body: FollowUpTaskCreate, ctx: Ctx, actor: Journ
 async def list_follow_up_tasks(
     ctx: Ctx, actor: Reader, status_: Annotated[TaskStatus | None, Query(alias="status")] = None,
     candidate_id: uuid.UUID | None = None, task: TaskName | None = None,
-    due_before: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    due_before: IsoDate | None = None,
     limit: Limit = 50, cursor: Cursor = None,
 ) -> TaskPage:  # fmt: skip
-    from datetime import date
-
-    where = queries.TaskFilter(status_.value if status_ else None, candidate_id, task,
-                               date.fromisoformat(due_before) if due_before else None)  # fmt: skip
+    where = queries.TaskFilter(status_.value if status_ else None, candidate_id, task, due_before)
     items, next_cursor = await queries.list_tasks(ctx, where, limit, cursor)
     return TaskPage(items=[TaskPublic.model_validate(t) for t in items], next_cursor=next_cursor)
 
@@ -319,7 +330,8 @@ async def close_alert(alert_id: uuid.UUID, body: AlertClose, ctx: Ctx, actor: Of
 
 
 @router.post("/grievances", status_code=201, response_model=GrievanceDetail, tags=["grievances"],
-             openapi_extra=IDEMPOTENCY_DOC, summary="Open a grievance for the apprentice (ar, fr or de)")  # fmt: skip
+             openapi_extra=IDEMPOTENCY_DOC, summary="Open a grievance for the apprentice (ar, fr or de)",
+             responses={201: {"description": "Opened", "links": GRIEVANCE_LINKS}})  # fmt: skip
 async def open_grievance(body: GrievanceCreate, ctx: Ctx, actor: Officer) -> GrievanceDetail:
     command = cmd.OpenGrievance(body.candidate_id, body.category, body.language, body.summary, body.opened_on)
     return GrievanceDetail.model_validate(await grievances.open_grievance(ctx, actor, command))

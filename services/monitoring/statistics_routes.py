@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.app import service_context, service_router
 from services.common.auth import InvalidToken, Principal, Role, require
+from services.common.fields import IsoDate
 from services.common.problems import Problem
 from services.monitoring import exports, reports
 from services.monitoring.context import MonitoringContext, today
@@ -72,7 +72,7 @@ class FilterParams:
         isco: Annotated[str | None, Query(pattern=r"^\d{4}$", description="ISCO-08 unit group")] = None,
         land: Annotated[str | None, Query(pattern=r"^DE-[A-Z]{2}$")] = None,
         employer_id: uuid.UUID | None = None,
-        as_of: Annotated[date | None, Query(description="Day the figures are taken on (default today).")] = None,
+        as_of: Annotated[IsoDate | None, Query(description="Day the figures are taken on (default today).")] = None,
     ) -> None:
         self.filters = Filters(
             programme_id=programme_id, cohort_id=str(cohort_id) if cohort_id else None, sex=sex, age_band=age_band,
@@ -83,6 +83,9 @@ class FilterParams:
 
 
 Params = Annotated[FilterParams, Depends()]
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"description": "CSV, UTF-8", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
 
 
 def _known(name: str) -> str:
@@ -103,7 +106,7 @@ async def read_indicator(name: str, ctx: Ctx, actor: Analyst, params: Params) ->
     return Indicator.model_validate(await reports.indicator(ctx, _known(name), params.filters, params.as_of))
 
 
-@router.get("/exports/icls.sdmx.csv", tags=["statistics"], response_class=PlainTextResponse,
+@router.get("/exports/icls.sdmx.csv", tags=["statistics"], response_class=Response, responses=CSV,
             summary="The ICLS tables as an SDMX-CSV-style flat file (one observation per row)")  # fmt: skip
 async def export_icls_sdmx(ctx: Ctx, actor: Analyst, params: Params) -> Response:
     result = await reports.indicator(ctx, "icls", params.filters, params.as_of)
@@ -114,7 +117,7 @@ async def export_icls_sdmx(ctx: Ctx, actor: Analyst, params: Params) -> Response
     )
 
 
-@router.get("/exports/{name}.csv", tags=["statistics"], response_class=PlainTextResponse,
+@router.get("/exports/{name}.csv", tags=["statistics"], response_class=Response, responses=CSV,
             summary="One indicator as CSV (suppressed cells empty, flagged)")  # fmt: skip
 async def export_csv(name: str, ctx: Ctx, actor: Analyst, params: Params) -> Response:
     result = await reports.indicator(ctx, _known(name), params.filters, params.as_of)

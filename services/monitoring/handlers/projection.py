@@ -96,8 +96,8 @@ class StatisticsProjection:
             assert session is not None
             candidate_id = getattr(event, "candidate_id")  # noqa: B009
             # the row first (two topics' partitions may bring the same person's first facts at once), then lock it
-            blank = {"candidate_id": candidate_id, "terminations": [], "held_days": {}, "periods": {}, "replacements": 0,
-                     "attendance_held": 0, "attendance_attended": 0}  # fmt: skip
+            blank = {"candidate_id": candidate_id, "terminations": [], "held_days": {}, "periods": {},
+                     "replacements": 0, "attendance_held": 0, "attendance_attended": 0}  # fmt: skip
             await session.exec(insert(_person).values(**blank).on_conflict_do_nothing())
             person = await session.get(PersonStatsRecord, candidate_id, with_for_update=True, populate_existing=True)
             assert person is not None

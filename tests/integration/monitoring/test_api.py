@@ -179,17 +179,23 @@ async def test_a_worker_paid_cost_raises_an_alert_that_a_reimbursement_closes(
         fine = await c.post("/v1/costs", json={**paid, "payer": "employer", "category": "flight", "currency": "EUR"})
         alerts = (await c.get("/v1/alerts", params={"candidate_id": cid, "status": "open"})).json()["items"]
         before = (await c.get("/v1/costs", params={"candidate_id": cid})).json()
-        short = await c.post(f"/v1/alerts/{alerts[0]['id']}/close",
-                             json={"resolution": "REIMBURSED", "closed_on": str(TODAY), "reimbursement_cents": 100})  # fmt: skip
+        short = await c.post(
+            f"/v1/alerts/{alerts[0]['id']}/close",
+            json={"resolution": "REIMBURSED", "closed_on": str(TODAY), "reimbursement_cents": 100},
+        )
         closed = await c.post(f"/v1/alerts/{alerts[0]['id']}/close",
                               json={"resolution": "REIMBURSED", "closed_on": str(TODAY)})  # fmt: skip
         again = await c.post(f"/v1/alerts/{alerts[0]['id']}/close",
                              json={"resolution": "REIMBURSED", "closed_on": str(TODAY)})  # fmt: skip
         after = (await c.get("/v1/costs", params={"candidate_id": cid})).json()
-        custody = await c.post(f"/v1/follow-ups/{cid}/custody",
-                               json={"document_type": "PASSPORT", "holder": "employer", "recorded_on": str(TODAY)})  # fmt: skip
-        safe = await c.post(f"/v1/follow-ups/{cid}/custody",
-                            json={"document_type": "PASSPORT", "holder": "apprentice", "recorded_on": str(TODAY)})  # fmt: skip
+        custody = await c.post(
+            f"/v1/follow-ups/{cid}/custody",
+            json={"document_type": "PASSPORT", "holder": "employer", "recorded_on": str(TODAY)},
+        )
+        safe = await c.post(
+            f"/v1/follow-ups/{cid}/custody",
+            json={"document_type": "PASSPORT", "holder": "apprentice", "recorded_on": str(TODAY)},
+        )
         log = (await c.get(f"/v1/follow-ups/{cid}/custody")).json()
         bad_currency = await c.post("/v1/costs", json={**paid, "currency": "XYZ"})
     assert line.status_code == 201 and line.json()["amount_mad_cents"] == 80000 and fine.status_code == 201
@@ -222,8 +228,10 @@ async def test_grievances_keep_the_account_out_of_events_and_escalate_when_not_a
         no_code = await c.post(
             f"/v1/grievances/{opened.json()['id']}/status", json={"status": "resolved", "on": str(TODAY)}
         )
-        resolved = await c.post(f"/v1/grievances/{opened.json()['id']}/status",
-                                json={"status": "resolved", "on": str(TODAY), "resolution_code": "PAY_CORRECTED"})  # fmt: skip
+        resolved = await c.post(
+            f"/v1/grievances/{opened.json()['id']}/status",
+            json={"status": "resolved", "on": str(TODAY), "resolution_code": "PAY_CORRECTED"},
+        )
         back = await c.post(
             f"/v1/grievances/{opened.json()['id']}/status", json={"status": "escalated", "on": str(TODAY)}
         )

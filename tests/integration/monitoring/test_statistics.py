@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from contracts import applications as app_ev
 from contracts import journey as journey_ev
@@ -110,14 +111,16 @@ async def test_every_topic_feeds_the_read_models_and_a_rebuild_gives_the_same_fi
         result = await figures(app, programme)
         stages = {r["stage"]: r["count"]["value"] for r in result["funnel"]["figures"]}
         sdg = result["sdg-10-7-1"]["figures"]["programme"]["workers_with_costs"]["value"]
-        return stages["in_training"] == 6 and stages["b1_reached"] == 6 and sdg == 5
+        return bool(stages["in_training"] == 6 and stages["b1_reached"] == 6 and sdg == 5)
 
     async with running(consumer):
         await until(complete, timeout_s=90, what="six apprentices' facts from six topics")
         before = await figures(app, programme)
 
     funnel = {r["stage"]: r for r in before["funnel"]["figures"]}
-    assert [funnel[s]["count"]["value"] for s in ("applicants", "preselected", "contract", "visa_granted", "arrived")] == [6] * 5
+    assert [
+        funnel[s]["count"]["value"] for s in ("applicants", "preselected", "contract", "visa_granted", "arrived")
+    ] == [6] * 5
     durations = {r["stage"]: r for r in before["durations"]["figures"]}
     assert durations["visa"]["median_days"]["value"] == 75 - 10  # 2026-07-15 to 09-28, ten days on hold
     assert before["language"]["figures"]["attendance_rate"]["value"] == 0.9
@@ -130,10 +133,18 @@ async def test_every_topic_feeds_the_read_models_and_a_rebuild_gives_the_same_fi
     assert icls[("FLOW_FOR_WORK", "education_isced", "3")]["value"] == 6
 
     async with app.state.ctx.sessions() as session:
-        lines = (await session.exec(sa.select(sa.func.count()).select_from(CostLineRecord).where(
-            CostLineRecord.candidate_id.in_(people)))).one()[0]  # type: ignore[attr-defined]
-        alerts = (await session.exec(sa.select(sa.func.count()).select_from(AlertRecord).where(
-            AlertRecord.candidate_id.in_(people)))).one()[0]  # type: ignore[attr-defined]
+        lines = (
+            await session.exec(
+                sa.select(sa.func.count())
+                .select_from(CostLineRecord)
+                .where(col(CostLineRecord.candidate_id).in_(people))
+            )
+        ).one()[0]
+        alerts = (
+            await session.exec(
+                sa.select(sa.func.count()).select_from(AlertRecord).where(col(AlertRecord.candidate_id).in_(people))
+            )
+        ).one()[0]
     assert lines == 12 and alerts == 5  # exam fees and visa fees; the five worker-paid visa fees are alerts
 
     dead = [r for t in (VISA,) for r in await read_all(settings.kafka_bootstrap_servers, dead_letter_topic(t, group))]
@@ -147,12 +158,17 @@ async def test_every_topic_feeds_the_read_models_and_a_rebuild_gives_the_same_fi
         after = await figures(app, programme)
     assert after == before
     async with app.state.ctx.sessions() as session:
-        again = (await session.exec(sa.select(sa.func.count()).select_from(AlertRecord).where(
-            AlertRecord.candidate_id.in_(people)))).one()[0]  # type: ignore[attr-defined]
+        again = (
+            await session.exec(
+                sa.select(sa.func.count()).select_from(AlertRecord).where(col(AlertRecord.candidate_id).in_(people))
+            )
+        ).one()[0]
     assert again == 5, "a replayed line raises no second alert"
 
 
-async def test_a_revoked_statistics_consent_turns_the_values_into_not_stated(app: Any, settings: MonitoringSettings) -> None:
+async def test_a_revoked_statistics_consent_turns_the_values_into_not_stated(
+    app: Any, settings: MonitoringSettings
+) -> None:
     group = f"monitoring-statistics-{uuid.uuid4().hex[:6]}"
     await ensure_topics(settings.kafka_bootstrap_servers, [dead_letter_topic(t, group) for t in TOPICS], partitions=1)
     programme = f"call-{uuid.uuid4().hex[:8]}"
@@ -171,6 +187,8 @@ async def test_a_revoked_statistics_consent_turns_the_values_into_not_stated(app
 
     async with running(statistics_consumer(settings, app.state.ctx.sessions, group)):
         await until(counted, timeout_s=90, what="the revocation")
-    rows = {(r["measure"], r["dimension"], r["category"]): r for r in (await figures(app, programme))["icls"]["figures"]}
+    rows = {
+        (r["measure"], r["dimension"], r["category"]): r for r in (await figures(app, programme))["icls"]["figures"]
+    }
     assert rows[("FLOW_FOR_WORK", "sex", "not stated")]["suppressed"] is True  # one person: never shown
     assert rows[("FLOW_FOR_WORK", "sex", "F")]["suppressed"] is True  # four left: suppressed too

@@ -108,6 +108,11 @@ def figure(value: float | int | None, n: int, k: int) -> dict[str, Any]:
     return {"value": rounded, "n": n, "suppressed": False}
 
 
+def _rate_count(part: int, whole: int, k: int) -> dict[str, Any]:
+    """A count within a group: zero of a large enough group is shown, 1 to k-1 people never are."""
+    return figure(part, part if part else whole, k)
+
+
 def _rate(part: int, whole: int, k: int) -> dict[str, Any]:
     return figure(part / whole if whole else None, min(part, whole) if part else whole, k)
 
@@ -317,7 +322,7 @@ def _means(ratios: Sequence[float], k: int) -> dict[str, Any]:
     return {
         "mean": figure(statistics.fmean(ratios) if ratios else None, len(ratios), k),
         "mean_without_zero_cost": figure(statistics.fmean(nonzero) if nonzero else None, len(nonzero), k),
-        "workers_with_costs": figure(len(nonzero), len(ratios), k),
+        "workers_with_costs": _rate_count(len(nonzero), len(ratios), k),
     }
 
 

@@ -8,7 +8,7 @@ JavaScript); charts are drawn by Chart.js, installed with the project and served
 from __future__ import annotations
 
 import json
-import uuid
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,11 +19,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.app import service_context, service_router
 from services.common.auth import InvalidToken, Principal, Role, require
-from services.common.fields import IsoDate
-from services.common.problems import Problem
+from services.common.problems import Problem, invalid
 from services.monitoring import exports, reports
 from services.monitoring.context import MonitoringContext, today
-from services.monitoring.indicators import Filters
+from services.monitoring.indicators import Filters, figure
+from services.monitoring.queries import alert_summary
 from services.monitoring.reference import reference_data
 from services.monitoring.schemas import Indicator
 
@@ -58,28 +58,36 @@ DEFINITIONS = {
 }
 
 
+def _optional(pattern: str, **kw: Any) -> Any:
+    """A filter given as text; empty (a form's untouched field) means no filter."""
+    return Query(pattern=f"^({pattern})?$", **kw)
+
+
 class FilterParams:
-    """The filters every indicator takes (query parameters)."""
+    """The filters every indicator takes (query parameters); an empty value is no filter."""
 
     def __init__(
         self,
-        programme_id: Annotated[str | None, Query(max_length=60, pattern=r"^[a-z0-9-]+$")] = None,
-        cohort_id: uuid.UUID | None = None,
-        sex: Annotated[str | None, Query(pattern="^[FMX]$")] = None,
-        age_band: Annotated[str | None, Query(pattern=r"^(15-24|25-34|35-54|55\+)$")] = None,
-        region: Annotated[str | None, Query(max_length=60, pattern=r"^[a-z-]+$")] = None,
-        occupation: Annotated[str | None, Query(pattern=r"^\d{5}$", description="KldB 2010")] = None,
-        isco: Annotated[str | None, Query(pattern=r"^\d{4}$", description="ISCO-08 unit group")] = None,
-        land: Annotated[str | None, Query(pattern=r"^DE-[A-Z]{2}$")] = None,
-        employer_id: uuid.UUID | None = None,
-        as_of: Annotated[IsoDate | None, Query(description="Day the figures are taken on (default today).")] = None,
+        programme_id: Annotated[str | None, _optional("[a-z0-9-]+", max_length=60)] = None,
+        cohort_id: Annotated[str | None, _optional("[0-9a-f-]{36}", description="Language cohort")] = None,
+        sex: Annotated[str | None, _optional("[FMX]")] = None,
+        age_band: Annotated[str | None, _optional(r"15-24|25-34|35-54|55\+")] = None,
+        region: Annotated[str | None, _optional("[a-z-]+", max_length=60)] = None,
+        occupation: Annotated[str | None, _optional(r"\d{5}", description="KldB 2010")] = None,
+        isco: Annotated[str | None, _optional(r"\d{4}", description="ISCO-08 unit group")] = None,
+        land: Annotated[str | None, _optional("DE-[A-Z]{2}")] = None,
+        employer_id: Annotated[str | None, _optional("[0-9a-f-]{36}")] = None,
+        as_of: Annotated[str | None, _optional(r"\d{4}-\d{2}-\d{2}", description="Day of the figures (today)")] = None,
     ) -> None:
         self.filters = Filters(
-            programme_id=programme_id, cohort_id=str(cohort_id) if cohort_id else None, sex=sex, age_band=age_band,
-            region=region, occupation=occupation, isco=isco, land=land,
-            employer_id=str(employer_id) if employer_id else None,
+            programme_id=programme_id or None, cohort_id=cohort_id or None, sex=sex or None,
+            age_band=age_band or None, region=region or None, occupation=occupation or None, isco=isco or None,
+            land=land or None, employer_id=employer_id or None,
         )  # fmt: skip
-        self.as_of = as_of or today()
+        try:
+            self.as_of = date.fromisoformat(as_of) if as_of else today()
+        except ValueError:
+            raise invalid("#/as_of", "a real day, YYYY-MM-DD") from None
 
 
 Params = Annotated[FilterParams, Depends()]
@@ -159,13 +167,9 @@ def _chart_data(figures: dict[str, Any]) -> dict[str, Any]:
 
 @pages.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(request: Request, ctx: Ctx, actor: Analyst, params: Params) -> HTMLResponse:
-    from services.monitoring.queries import alert_summary
-
     figures = await reports.all_indicators(ctx, params.filters, params.as_of)
-    alerts = {
-        name: {"value": v, "n": v, "suppressed": v < _REF.small_cell_min}
-        for name, v in (await alert_summary(ctx)).items()
-    }
+    counts = await alert_summary(ctx)
+    alerts = {name: figure(value, value, _REF.small_cell_min) for name, value in counts.items()}
     html = _templates.get_template("dashboard.html").render(
         figures=figures, alerts=alerts, filters=params.filters.active(), as_of=params.as_of, ref=_REF,
         charts=json.dumps(_chart_data(figures)), definitions=DEFINITIONS, query=request.url.query,

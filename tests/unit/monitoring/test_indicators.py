@@ -125,6 +125,8 @@ def test_sdg_10_7_1_with_and_without_zero_cost_workers_and_reimbursements() -> N
     assert result["by_sex"]["M"]["mean"]["value"] == 0.5
     assert result["by_sex"]["F"]["mean"]["value"] == 0.0
     assert result["by_sex"]["F"]["mean_without_zero_cost"]["suppressed"] is True
+    assert result["by_sex"]["F"]["workers_with_costs"]["value"] == 0  # the refunded one is a zero again
+    assert result["by_sex"]["M"]["workers_with_costs"]["value"] == 5
     assert result["by_occupation"]["5120"]["mean"]["n"] == 13
     assert ind.worker_costs(lines)[zero[1].candidate_id] == 0
 
@@ -182,3 +184,10 @@ def test_add_months_keeps_the_day_or_the_months_last() -> None:
     assert ind.add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert ind.add_months(date(2026, 11, 10), 3) == date(2027, 2, 10)
     assert ind.add_months(date(2026, 11, 10), 3) - timedelta(days=1) == date(2027, 2, 9)
+
+
+def test_a_group_with_one_worker_paying_never_shows_that_one() -> None:
+    people = arrived(7)
+    result = ind.sdg_10_7_1(people, [line(people[0], "worker", 5000)], K, CLS)
+    assert result["programme"]["workers_with_costs"]["suppressed"] is True
+    assert result["programme"]["mean_without_zero_cost"]["suppressed"] is True

@@ -54,6 +54,11 @@ def seeded_people() -> list[PersonStatsRecord]:
     return people
 
 
+def test_the_browser_and_the_chart_library_are_installed() -> None:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make install` installs it"
+    assert CHART_JS.exists(), "Chart.js is missing: `make install` installs the dashboard's assets"
+
+
 @pytest_asyncio.fixture(scope="module")
 async def dashboard_url(app: Any, settings: MonitoringSettings, tmp_path_factory: Any) -> AsyncIterator[str]:
     async with app.state.ctx.sessions() as session:
@@ -98,8 +103,6 @@ def _figure(text: str) -> int:
 async def test_the_dashboard_signs_in_renders_its_charts_and_a_filter_changes_the_figures(dashboard_url: str) -> None:
     from playwright.async_api import async_playwright
 
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make install` installs it"
-    assert CHART_JS.exists(), "Chart.js is missing: `make install` installs the dashboard's assets"
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -186,6 +186,13 @@ class ArrivalStepRecorded(_MonitoringEvent):
     done_on: date = Field(description="Day the step was done.")
 
 
+class TrainingStarted(_MonitoringEvent):
+    """The Ausbildung began: the apprentice's first day at the training company (the journey is IN_TRAINING)."""
+
+    TYPE: ClassVar[str] = event_type(_S, "training_started")
+    started_on: date = Field(description="First day of the training.")
+
+
 class ExamResultRecorded(_MonitoringEvent):
     """An interim or final exam of the Ausbildung (chamber exam) was taken; the final one also completes it."""
 
@@ -248,6 +255,7 @@ EVENTS = (
     *EVENTS,
     Departed,
     ArrivalStepRecorded,
+    TrainingStarted,
     ExamResultRecorded,
     FairRecruitmentAlert,
     FairRecruitmentAlertClosed,

@@ -68,6 +68,7 @@ with workflow.unsafe.imports_passed_through():
         ResidencePermitIssued,
         Returned,
         TrainingCompleted,
+        TrainingStarted,
         TrainingTerminated,
     )
     from contracts.training import (
@@ -133,6 +134,7 @@ FOLLOW_UP_CLASSES: tuple[type[Event], ...] = (
     TrainingCompleted,
     CheckinRecorded,
     PlacementAtRisk,
+    TrainingStarted,
 )
 #: Their names, and a new contract after a re-matching (the follow-up's search ends with it).
 FOLLOW_UP_FACTS = frozenset(cls.TYPE.split(".")[2] for cls in FOLLOW_UP_CLASSES) | {"contract_signed"}
@@ -561,7 +563,7 @@ class ApprenticeJourneyWorkflow:
             return True
         if self._stage in (S.ARRIVED, S.IN_TRAINING) and name in FOLLOW_UP_FACTS:
             await self._forward("follow_up", FollowUpWorkflow.fact, fact)
-            if name == "probation_passed":
+            if name in ("training_started", "probation_passed"):  # the first day at the company, or probation
                 await self._enter(S.IN_TRAINING, name)
             return True
         event = parse_fact(fact)  # the contract model of exactly this type and version (a `.v2` is not a `.v1`)
@@ -777,7 +779,7 @@ class ApprenticeJourneyWorkflow:
         if outcome.granted:
             self._ids["visa_valid_until"] = outcome.valid_until
             await self._enter(S.PRE_DEPARTURE, "visa_granted")
-            await self._steps.start_predeparture()
+            await self._steps.start_predeparture(self._contract)
         elif self._people_decide and workflow.patched(VISA_CORRECTIONS_PATCH):
             # the case was cancelled in the visa service (or its process failed): a case officer decides
             # (re-route to the next matching round, or end the journey); the place is still held until then

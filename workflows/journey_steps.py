@@ -91,13 +91,15 @@ class JourneySteps:
             ),
         )
 
-    async def start_predeparture(self) -> None:
+    async def start_predeparture(self, contract: dict[str, Any]) -> None:
+        """Monitoring starts orientation, insurance and travel; its tasks count back from the training's start."""
         await call(
             JourneyActivities.start_predeparture,
             api.PredepartureRequest(
                 candidate_id=self.candidate_id,
                 idempotency_key=step_key("predeparture"),
                 employer_id=self.ids["employer_id"],
+                training_starts_on=dl.day(contract.get("starts_on")),
             ),
         )
 

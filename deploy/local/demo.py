@@ -11,6 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.journey import journey_workflow_id
 from deploy.local.demo_data import DEMO_CANDIDATES
+from deploy.local.demo_monitoring import run_follow_up
 from deploy.local.demo_training import attend, plan_cohort, sit_exam, wait_for_enrolment
 from deploy.local.demo_visa import grant_everything, run_second_candidate, run_visa
 from deploy.local.settings import StackSettings
@@ -187,14 +188,23 @@ async def run_demo(settings: StackSettings) -> int:
             await run_matching(client, settings, first["candidate_id"], workflow_id)
             await grant_everything(settings)
             await run_visa(client, settings, first["candidate_id"], workflow_id, 15)
-            await run_second_candidate(client, http, settings, DEMO_CANDIDATES_SUBMITTED[1])
+            await run_follow_up(client, settings, first["candidate_id"], workflow_id, 17, "DE-BY", 38_900)
+            second = DEMO_CANDIDATES_SUBMITTED[1]
+            await run_second_candidate(client, http, settings, second)
+            second_id = journey_workflow_id(second["candidate_id"])
+            await run_follow_up(client, settings, second["candidate_id"], second_id, 23, "DE-BE", 41_500)
     print("Find every journey:")
     print(f"   UI:  {ui}/namespaces/default/workflows?query=WorkflowType%3D%22ApprenticeJourneyWorkflow%22")
     print(
         f"   CLI: .venv/bin/temporal workflow list --address {settings.temporal_address} "
-        "--query \"JourneyStage='PRE_DEPARTURE'\""
+        "--query \"JourneyStage='IN_TRAINING'\""
     )
-    ports = (settings.training_port, settings.matching_port, settings.visa_port, settings.webhooks_port)
+    monitoring = f"http://{settings.host}:{settings.monitoring_port}"
+    print(f"Programme dashboard: {monitoring}/dashboard  (sign in with an analyst token:")
+    print("   .venv/bin/python -m services.common.auth token --role analyst --sub analyst-1 --ttl 28800)")
+    print("   figures from fewer than 5 people show as a dot: two demo apprentices are not enough for a figure")
+    ports = (settings.training_port, settings.matching_port, settings.visa_port, settings.monitoring_port,
+             settings.webhooks_port)  # fmt: skip
     docs = "  ".join(f"http://{settings.host}:{port}/docs" for port in ports)
     print(f"API docs: {base}/docs  {docs}   Stop everything: make down")
     return 0

@@ -45,7 +45,7 @@ def application_body(
         "occupation_codes": list(occupations),
         "consents": [
             {"purpose": purpose, "granted": True, "text_version": "2026-01", "language": "fr"}
-            for purpose in ("processing", "sharing_employers")
+            for purpose in ("processing", "sharing_employers", "statistics")
         ],
     }
 

@@ -145,7 +145,7 @@ async def run_second_candidate(
         await wait_for_journey(client, workflow_id, "LANGUAGE_TRAINING")
         await sit_exam(training, str(enrolment["id"]), date.today() + timedelta(days=160))
     await wait_for_journey(client, workflow_id, "MATCHING")
-    print(f"17. second candidate {candidate_id}: pre-selected, enrolled, B1 at the first sitting -> MATCHING")
+    print(f"20. second candidate {candidate_id}: pre-selected, enrolled, B1 at the first sitting -> MATCHING")
     async with officer(settings, settings.matching_port) as matching:
         request = await wait_for_ranking(matching, candidate_id)
         profile = _ok(await matching.get(f"/v1/profiles/{candidate_id}"), "reading the profile")
@@ -167,4 +167,4 @@ async def run_second_candidate(
     await wait_for_journey(client, workflow_id, ("CONTRACT_SIGNED", "VISA", "PRE_DEPARTURE"))
     print(f"    industrial mechanic at {INDUSTRY['name']} (DE-BE) from {starts}, a position that uses §81a:"
           " contract signed")  # fmt: skip
-    await run_visa(client, settings, candidate_id, workflow_id, 18, agree_81a=True)
+    await run_visa(client, settings, candidate_id, workflow_id, 21, agree_81a=True)

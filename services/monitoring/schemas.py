@@ -39,7 +39,7 @@ else:
 TaskName = Literal[
     "checkin", "address_registration", "residence_permit", "residence_permit_renewal", "probation_review",
     "replacement_search", "final_exam_retake", "orientation", "travel_insurance", "flight_booking",
-    "bank_account", "health_insurance", "school_start", "risk_review", "fair_recruitment_review",
+    "bank_account", "health_insurance", "school_start", "training_start", "risk_review", "fair_recruitment_review",
     "grievance_acknowledgement",
 ]  # fmt: skip
 Code = Field(min_length=1, max_length=40, pattern=r"^[A-Z][A-Z0-9_]*$")
@@ -91,8 +91,8 @@ class ArrivalCreate(_In):
 
 class ArrivalStepCreate(_In):
     step: Literal[
-        "address_registration", "bank_account", "health_insurance", "school_start", "residence_permit_applied",
-        "residence_permit_issued",
+        "address_registration", "bank_account", "health_insurance", "school_start", "training_start",
+        "residence_permit_applied", "residence_permit_issued",
     ]  # fmt: skip
     done_on: IsoDate
     valid_until: IsoDate | None = Field(default=None, description="residence_permit_issued: last day of validity.")
@@ -200,6 +200,7 @@ class FollowUpPublic(BaseModel):
     bank_account_on: date | None
     health_insurance_on: date | None
     school_start_on: date | None
+    training_started_on: date | None
     permit_applied_on: date | None
     permit_issued_on: date | None
     permit_valid_until: date | None

@@ -8,9 +8,8 @@ JavaScript); charts are drawn by Chart.js, installed with the project and served
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -19,7 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.app import service_context, service_router
 from services.common.auth import InvalidToken, Principal, Role, require
-from services.common.problems import Problem, invalid
+from services.common.fields import IsoDate
+from services.common.problems import Problem
 from services.monitoring import exports, reports
 from services.monitoring.context import MonitoringContext, today
 from services.monitoring.indicators import Filters, figure
@@ -77,17 +77,14 @@ class FilterParams:
         isco: Annotated[str | None, _optional(r"\d{4}", description="ISCO-08 unit group")] = None,
         land: Annotated[str | None, _optional("DE-[A-Z]{2}")] = None,
         employer_id: Annotated[str | None, _optional("[0-9a-f-]{36}")] = None,
-        as_of: Annotated[str | None, _optional(r"\d{4}-\d{2}-\d{2}", description="Day of the figures (today)")] = None,
+        as_of: Annotated[IsoDate | Literal[""] | None, Query(description="Day of the figures (default today)")] = None,
     ) -> None:
         self.filters = Filters(
             programme_id=programme_id or None, cohort_id=cohort_id or None, sex=sex or None,
             age_band=age_band or None, region=region or None, occupation=occupation or None, isco=isco or None,
             land=land or None, employer_id=employer_id or None,
         )  # fmt: skip
-        try:
-            self.as_of = date.fromisoformat(as_of) if as_of else today()
-        except ValueError:
-            raise invalid("#/as_of", "a real day, YYYY-MM-DD") from None
+        self.as_of = as_of or today()
 
 
 Params = Annotated[FilterParams, Depends()]

@@ -54,6 +54,7 @@ class FollowUpCaseRecord(SQLModel, table=True):
     bank_account_on: date | None = Field(default=None, sa_column=col(sa.Date))
     health_insurance_on: date | None = Field(default=None, sa_column=col(sa.Date))
     school_start_on: date | None = Field(default=None, sa_column=col(sa.Date))
+    training_started_on: date | None = Field(default=None, sa_column=col(sa.Date))
     permit_applied_on: date | None = Field(default=None, sa_column=col(sa.Date))
     permit_issued_on: date | None = Field(default=None, sa_column=col(sa.Date))
     permit_valid_until: date | None = Field(default=None, sa_column=col(sa.Date))

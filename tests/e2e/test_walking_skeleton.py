@@ -229,12 +229,15 @@ async def to_matching(
     return application, workflow_id
 
 
-async def test_the_journey_is_matched_to_a_signed_contract_and_gets_its_visa_through_the_visa_service(
+async def test_the_journey_is_matched_gets_its_visa_and_is_followed_up_to_in_training_by_the_services(
     platform: Stack, stack_settings: StackSettings, temporal_client: Client
 ) -> None:
     """matching's contract, then the journey's open_visa_case and request_labour_approval against the real visa
-    service, the authorities simulator answering for the BA and the consulate, to PRE_DEPARTURE."""
+    service, the authorities simulator answering for the BA and the consulate, to PRE_DEPARTURE; then the
+    journey's start_predeparture and its follow-up's create_follow_up_task against the real monitoring service,
+    through departure and arrival to IN_TRAINING."""
     from deploy.local.demo_matching import open_position, place, wait_for_ranking
+    from deploy.local.demo_monitoring import follow_up_officer, run_follow_up
     from deploy.local.demo_visa import grant_everything, verify_documents, wait_for_case
     from deploy.local.demo_visa import officer as visa_officer
 
@@ -271,6 +274,20 @@ async def test_the_journey_is_matched_to_a_signed_contract_and_gets_its_visa_thr
     child = await temporal_client.get_workflow_handle(f"visa-{application['candidate_id']}").describe()
     child_attributes = {pair.key.name: pair.value for pair in child.typed_search_attributes}
     assert child_attributes["VisaStep"] == "visa_granted"
+
+    candidate_id = application["candidate_id"]
+    await run_follow_up(temporal_client, stack_settings, candidate_id, workflow_id, 1, "DE-BY", 40_000)
+    async with follow_up_officer(stack_settings) as monitoring:
+        follow = (await monitoring.get(f"/v1/follow-ups/{candidate_id}")).json()
+        tasks = (
+            await monitoring.get("/v1/follow-up-tasks", params={"candidate_id": candidate_id, "limit": 100})
+        ).json()
+    assert follow["status"] == "in_training" and follow["employer_id"] == employer_id
+    assert follow["training_starts_on"] == placed["signed"]["starts_on"], "the journey sent the contract's start"
+    from_journey = {t["task"] for t in tasks["items"] if t["source"] == "journey"}
+    assert {"address_registration", "residence_permit"} <= from_journey, "the follow-up child's tasks"
+    follow_up = await temporal_client.get_workflow_handle(f"follow-up-{candidate_id}").describe()
+    assert follow_up.status is not None and follow_up.status.name == "RUNNING"
 
 
 async def test_a_withdrawal_after_an_accepted_offer_releases_the_place_through_the_matching_service(

@@ -11,6 +11,7 @@ from contracts.monitoring import (
     ArrivalStepRecorded,
     ResidencePermitApplied,
     ResidencePermitIssued,
+    TrainingStarted,
 )
 from services.common import audit
 from services.common.auth import Principal
@@ -29,6 +30,7 @@ STEP_COLUMNS = {
     "bank_account": "bank_account_on",
     "health_insurance": "health_insurance_on",
     "school_start": "school_start_on",
+    "training_start": "training_started_on",
     "residence_permit_applied": "permit_applied_on",
     "residence_permit_issued": "permit_issued_on",
 }
@@ -54,6 +56,8 @@ async def confirm_arrival(ctx: MonitoringContext, actor: Principal, command: Con
         due = command.arrived_on + timedelta(days=ref.address_registration_days)
         for step in ref.arrival_steps:
             add_task(session, case.candidate_id, step, due, case.employer_id, "arrival")
+        start = max(case.training_starts_on or due, command.arrived_on)
+        add_task(session, case.candidate_id, "training_start", start, case.employer_id, "arrival")
         event = ArrivalConfirmed(
             candidate_id=case.candidate_id, employer_id=case.employer_id, arrived_on=command.arrived_on,
             land=command.land,
@@ -77,7 +81,7 @@ async def record_arrival_step(
         if getattr(case, column) == command.done_on:
             return case  # a repeat
         setattr(case, column, command.done_on)
-        if command.step == "school_start" and case.status == CaseStatus.ARRIVED:
+        if command.step == "training_start" and case.status == CaseStatus.ARRIVED:
             case.status = CaseStatus.IN_TRAINING
         await publish(session, _step_event(case, command))
         session.add(case)
@@ -89,6 +93,8 @@ def _step_event(case: FollowUpCaseRecord, command: RecordArrivalStep) -> Any:
     ids: dict[str, Any] = {"candidate_id": case.candidate_id, "employer_id": case.employer_id}
     if command.step == "address_registration":
         return AddressRegistered(**ids, registered_on=command.done_on)
+    if command.step == "training_start":
+        return TrainingStarted(**ids, started_on=command.done_on)
     if command.step == "residence_permit_applied":
         return ResidencePermitApplied(**ids, applied_on=command.done_on)
     if command.step == "residence_permit_issued":

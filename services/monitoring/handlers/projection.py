@@ -66,6 +66,9 @@ class StatisticsProjection:
             mon_ev.Departed: lambda p, e, env: setattr(p, "departed_on", e.departed_on),
             mon_ev.ArrivalConfirmed: self.arrived,
             mon_ev.ProbationPassed: lambda p, e, env: setattr(p, "probation_passed_on", e.passed_on),
+            mon_ev.TrainingStarted: lambda p, e, env: setattr(
+                p, "in_training_on", _earliest(p.in_training_on, e.started_on)
+            ),
             mon_ev.TrainingTerminated: self.terminated,
             mon_ev.TrainingCompleted: self.completed,
             mon_ev.EmployedAsSkilledWorker: lambda p, e, env: setattr(p, "employed_on", e.employed_on),

@@ -92,7 +92,7 @@ async def test_predeparture_to_completion_publishes_each_fact(app: Any, settings
         bad_land = await c.post(f"/v1/follow-ups/{cid}/arrival", json={"arrived_on": str(TODAY), "land": "DE-XX"})
         permit = await c.post(f"/v1/follow-ups/{cid}/arrival-steps",
                               json={"step": "residence_permit_issued", "done_on": str(TODAY)})  # fmt: skip
-        for step in ("address_registration", "bank_account", "health_insurance", "school_start"):
+        for step in ("address_registration", "bank_account", "health_insurance", "school_start", "training_start"):
             done = await c.post(f"/v1/follow-ups/{cid}/arrival-steps", json={"step": step, "done_on": str(TODAY)})
             assert done.status_code == 200, done.text
         issued = await c.post(
@@ -123,7 +123,8 @@ async def test_predeparture_to_completion_publishes_each_fact(app: Any, settings
     events = await outbox(settings, cid)
     assert [e["type"] for e in events] == [
         "predeparture_completed", "departed", "arrival_confirmed", "address_registered", "arrival_step_recorded",
-        "arrival_step_recorded", "arrival_step_recorded", "residence_permit_issued", "probation_passed",
+        "arrival_step_recorded", "arrival_step_recorded", "training_started", "residence_permit_issued",
+        "probation_passed",
         "exam_result_recorded", "exam_result_recorded", "training_completed", "employed_as_skilled_worker",
     ]  # fmt: skip
     assert all(e["employer_id"] == case["employer_id"] for e in events)

@@ -121,6 +121,7 @@ def upgrade() -> None:
         sa.Column("bank_account_on", sa.Date(), nullable=True),
         sa.Column("health_insurance_on", sa.Date(), nullable=True),
         sa.Column("school_start_on", sa.Date(), nullable=True),
+        sa.Column("training_started_on", sa.Date(), nullable=True),
         sa.Column("permit_applied_on", sa.Date(), nullable=True),
         sa.Column("permit_issued_on", sa.Date(), nullable=True),
         sa.Column("permit_valid_until", sa.Date(), nullable=True),

@@ -283,7 +283,7 @@ async def test_the_journey_is_matched_gets_its_visa_and_is_followed_up_to_in_tra
             await monitoring.get("/v1/follow-up-tasks", params={"candidate_id": candidate_id, "limit": 100})
         ).json()
     assert follow["status"] == "in_training" and follow["employer_id"] == employer_id
-    assert follow["training_starts_on"] == placed["signed"]["starts_on"], "the journey sent the contract's start"
+    assert follow["training_starts_on"] == placed["signed"]["terms"]["starts_on"], "the contract's start, sent"
     from_journey = {t["task"] for t in tasks["items"] if t["source"] == "journey"}
     assert {"address_registration", "residence_permit"} <= from_journey, "the follow-up child's tasks"
     follow_up = await temporal_client.get_workflow_handle(f"follow-up-{candidate_id}").describe()

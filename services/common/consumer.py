@@ -87,7 +87,7 @@ class EventConsumer:
     max_backoff_s: float = 5.0
     client_id: str | None = None
     stats: ConsumerStats = field(default_factory=ConsumerStats)
-    inbox_retention_s: float = 192 * 3600  # longer than the topics keep records: no redelivery can be older
+    inbox_retention_s: float = 192 * 3600  # a redelivery comes from the last committed offsets, far younger
     purge_every_s: float = 600
 
     def __post_init__(self) -> None:

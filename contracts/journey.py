@@ -78,6 +78,10 @@ class JourneyParameters(BaseModel):
     )
     search_period_days: int = Field(default=182, ge=1, description="Search for a new place after termination.")
     checkin_interval_days: int = Field(default=91, ge=7, description="Follow-up check-ins during training.")
+    checkin_monthly_days: int = Field(default=30, ge=7, description="Check-ins in the first months (front-loaded).")
+    checkin_monthly_until_month: int = Field(
+        default=10, ge=0, le=36, description="Months after arrival with monthly check-ins; then every interval."
+    )
     training_days: int = Field(default=1096, ge=365, description="Length of the Ausbildung (3 years).")
     job_search_days: int = Field(
         default=365, ge=0, le=366, description="After completion, follow the job search this long (0: do not)."

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import deadlines as dl
     from workflows.activities import JourneyActivities
-    from workflows.steps import PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
+    from workflows.steps import FRONT_LOADED_CHECKINS_PATCH, PEOPLE_DECIDE_PATCH, Refused, call, publish, step_key
 
 
 @workflow.defn
@@ -49,6 +49,7 @@ class FollowUpWorkflow:
         self._seq = 0
         self._outcome: FollowUpOutcome | None = None
         self._people_decide = False  # set in run(): False only for runs recorded before the patch
+        self._front_loaded = False  # likewise: monthly check-ins first
         self._completion_escalated_at: datetime | None = None
 
     @workflow.signal
@@ -65,9 +66,10 @@ class FollowUpWorkflow:
     @workflow.run
     async def run(self, follow: FollowUpInput) -> FollowUpOutcome:
         self._people_decide = workflow.patched(PEOPLE_DECIDE_PATCH)
+        self._front_loaded = workflow.patched(FRONT_LOADED_CHECKINS_PATCH)
         p, now = follow.parameters, workflow.now()
         started = follow.started_at or now
-        next_checkin = follow.next_checkin_at or now + timedelta(days=p.checkin_interval_days)
+        next_checkin = follow.next_checkin_at or now + self._checkin_interval(now)
         if follow.run == 1:
             await self._guarded(self._arrival_tasks(follow, now))
         year_end = now + timedelta(days=365)
@@ -83,7 +85,7 @@ class FollowUpWorkflow:
             await self._fire(now)
             if self._outcome is None and now >= next_checkin:
                 await self._guarded(self._task("checkin", now.date() + timedelta(days=7), f"checkin-{now.date()}"))
-                next_checkin = now + timedelta(days=p.checkin_interval_days)
+                next_checkin = now + self._checkin_interval(now)
             if self._outcome is None and self._completion_overdue(now, started):
                 await self._no_completion_report(now, p.decision_window_days)
             if self._outcome is None and now >= year_end:
@@ -103,6 +105,15 @@ class FollowUpWorkflow:
                     )
                 )
         return self._outcome
+
+    def _checkin_interval(self, now: datetime) -> timedelta:
+        """Monthly in the first months after arrival (front-loaded), then the programme's interval."""
+        p = self._input.parameters
+        if self._front_loaded:
+            arrived = dl.day_start(self._input.arrived_on) or now
+            if now - arrived < timedelta(days=round(p.checkin_monthly_until_month * 30.44)):
+                return timedelta(days=p.checkin_monthly_days)
+        return timedelta(days=p.checkin_interval_days)
 
     def _completion_overdue(self, now: datetime, started: datetime) -> bool:
         """A year after the training's end (as contracted, else the programme's length) with no completion."""

@@ -54,6 +54,11 @@ JOB_SEARCH_PATCH = "job-search-after-completion"
 LOCAL_PUBLISH_PATCH = "publish-as-local-activity"
 
 
+#: `workflow.patched` id: check-ins are front-loaded (monthly in the first months after arrival, then at the
+#: programme's interval), as dropout concentrates in the first year.
+FRONT_LOADED_CHECKINS_PATCH = "front-loaded-checkins"
+
+
 class Refused(Exception):
     """A service refused a step (400, 404, 409 or 422): a case officer decides what happens next."""
 

@@ -6,7 +6,6 @@ No framework, no SQL: plain data in, decisions out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
 
 from contracts.errors import DomainError, ErrorKind
@@ -90,10 +89,6 @@ class IllegalTransition(DomainError):
     code, title = "illegal-transition", "Not possible in the follow-up's status"
 
 
-class PeriodNotOver(DomainError):
-    kind, code, title = ErrorKind.INVALID, "invalid-date", "The date does not fit the follow-up"
-
-
 def ensure_move(action: str, status: str) -> None:
     if CaseStatus(status) not in MOVES[action]:
         allowed = ", ".join(sorted(MOVES[action]))
@@ -108,20 +103,6 @@ def ensure_grievance_move(current: str, target: GrievanceStatus) -> None:
 def payer_of(name: str) -> Payer:
     """A payer named by any service, in the ledger's words."""
     return PAYER_ALIASES.get(name) or Payer(name)
-
-
-@dataclass(frozen=True)
-class CheckinSchedule:
-    """Front-loaded check-ins: monthly in the first months after arrival, then quarterly."""
-
-    monthly_until_month: int
-    monthly_interval_days: int
-    later_interval_days: int
-
-    def next_after(self, arrived_on: date, last: date) -> date:
-        months = (last - arrived_on).days / 30.44
-        step = self.monthly_interval_days if months < self.monthly_until_month else self.later_interval_days
-        return last + timedelta(days=step)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from services.monitoring.domain import CheckinSchedule, Rates, RiskRules
+from services.monitoring.domain import Rates, RiskRules
 
 FOLDER = Path(__file__).parent / "reference"
 
@@ -18,7 +18,6 @@ class ReferenceData:
     """Follow-up schedule, risk rules, deadlines, codes, booking rates and the statistical classifications."""
 
     version: str
-    checkins: CheckinSchedule
     risk: RiskRules
     address_registration_days: int
     arrival_steps: tuple[str, ...]
@@ -49,7 +48,6 @@ def reference_data() -> ReferenceData:
     low, high = data["call_to_arrival_target_months"]
     return ReferenceData(
         version=data["version"],
-        checkins=CheckinSchedule(**data["checkins"]),
         risk=RiskRules(signals=tuple(risk["signals"]), **risk["thresholds"]),
         address_registration_days=int(data["arrival"]["address_registration_days"]),
         arrival_steps=tuple(data["arrival"]["steps"]),

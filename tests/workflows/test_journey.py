@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -56,7 +57,11 @@ async def test_the_whole_three_year_journey(journey: Journey) -> None:
     for step in ("enrol_in_cohort", "request_matching", "open_visa_case", "start_predeparture"):
         assert names.count(step) == 1, step
     tasks = [r.task for n, r in j.services.calls if n == "create_follow_up_task"]
-    assert tasks.count("checkin") >= 10 and {"address_registration", "residence_permit"} <= set(tasks)
+    assert {"address_registration", "residence_permit"} <= set(tasks)
+    due = [r.due_on for n, r in j.services.calls if n == "create_follow_up_task" and r.task == "checkin"]
+    gaps = [(b - a).days for a, b in itertools.pairwise(due)]
+    assert gaps[:8] == [30] * 8, "front-loaded: monthly in the first months after arrival"
+    assert gaps[-1] == 91 and len(due) >= 16, "then quarterly to the end of the training"
     keys = [r.idempotency_key for n, r in j.services.calls if n != "publish_journey_event"]
     assert len(keys) == len(set(keys)) and all(k.startswith(("journey-", "follow-up-")) for k in keys)
     assert ("B1_WITHIN_9_MONTHS", "reminder") not in j.services.escalations()  # B1 came at 5 months

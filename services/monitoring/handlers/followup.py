@@ -121,8 +121,6 @@ async def record_checkin(
             await publish(session, PlacementAtRisk(**_ids(case), signal=signal, severity=risk))
             due = command.held_on + timedelta(days=3 if risk is RiskLevel.HIGH else 10)
             add_task(session, case.candidate_id, "risk_review", due, case.employer_id, "checkin")
-        next_on = ctx.reference.checkins.next_after(case.arrived_on or command.held_on, command.held_on)
-        add_task(session, case.candidate_id, "checkin", next_on, case.employer_id, "checkin")
         audit.record(session, actor, "follow_up.checkin", "follow_up", case.candidate_id, {"risk_level": risk})
     return checkin, risk
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from services.monitoring import domain
@@ -22,12 +20,6 @@ def test_risk_rises_with_distinct_signals_and_missed_school_days_over_the_thresh
     assert rules.assess(["PAY", "PAY"], 0) is RiskLevel.MEDIUM
     assert rules.assess(["PAY", "HOUSING"], 0) is RiskLevel.HIGH
     assert rules.assess(["MISSED_SCHOOL_DAYS"], rules.missed_school_days) is RiskLevel.MEDIUM
-
-
-def test_check_ins_are_monthly_in_the_first_ten_months_then_quarterly() -> None:
-    arrived = date(2027, 8, 1)
-    assert REF.checkins.next_after(arrived, date(2027, 9, 1)) == date(2027, 10, 1)
-    assert REF.checkins.next_after(arrived, date(2028, 7, 1)) == date(2028, 9, 30)
 
 
 def test_amounts_convert_to_euro_and_dirham_at_the_booking_rates() -> None:

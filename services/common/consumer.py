@@ -89,6 +89,7 @@ class EventConsumer:
     stats: ConsumerStats = field(default_factory=ConsumerStats)
     inbox_retention_s: float = 192 * 3600  # a redelivery comes from the last committed offsets, far younger
     purge_every_s: float = 600
+    key_aligned: bool = False  # several topics keyed alike: one lane per partition number (see _process_batches)
 
     def __post_init__(self) -> None:
         self._stop = asyncio.Event()
@@ -114,8 +115,7 @@ class EventConsumer:
             while not self._stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
                 # Partitions in parallel, each in order: per-key order holds, the database works for all.
-                done = await asyncio.gather(*(self._process_partition(tp, rs) for tp, rs in batches.items()))
-                offsets = {tp: o for tp, o in zip(batches, done, strict=True) if o is not None}
+                offsets = await self._process_batches(batches)
                 if offsets:  # one commit per cycle, for every partition at once
                     await self.commit(offsets)
                 await self._observe(batches)
@@ -125,6 +125,25 @@ class EventConsumer:
                 await self._consumer.stop()
             with contextlib.suppress(Exception):
                 await self._producer.stop()
+
+    async def _process_batches(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> dict[TopicPartition, int]:
+        """Each partition's batch in order; partitions in parallel. With `key_aligned`, batches of the same
+        partition number (of different topics) run one after another: a key lands on the same number in every
+        topic of the same size, so one person's rows are never locked by two transactions at once."""
+        if not self.key_aligned:
+            done = await asyncio.gather(*(self._process_partition(tp, rs) for tp, rs in batches.items()))
+            return {tp: o for tp, o in zip(batches, done, strict=True) if o is not None}
+        lanes: dict[int, list[TopicPartition]] = {}
+        for tp in batches:
+            lanes.setdefault(tp.partition, []).append(tp)
+
+        async def lane(tps: list[TopicPartition]) -> list[tuple[TopicPartition, int | None]]:
+            return [(tp, await self._process_partition(tp, batches[tp])) for tp in tps]
+
+        results = await asyncio.gather(*(lane(tps) for tps in lanes.values()))
+        return {tp: o for pairs in results for tp, o in pairs if o is not None}
 
     async def _purge_inbox(self) -> None:
         """Every few minutes, forget inbox rows older than any redelivery could be (in small batches)."""

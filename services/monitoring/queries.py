@@ -17,12 +17,12 @@ from services.monitoring.indicators import worker_costs
 from services.monitoring.tables import (
     AlertRecord,
     CheckinRecord,
-    CostLineRecord,
     CustodyRecord,
     ExamStatsRecord,
     FollowUpCaseRecord,
     FollowUpTaskRecord,
     GrievanceRecord,
+    LedgerLineRecord,
     PersonStatsRecord,
 )
 
@@ -90,17 +90,19 @@ async def checkins(ctx: MonitoringContext, candidate_id: uuid.UUID) -> list[Chec
 
 async def list_costs(
     ctx: MonitoringContext, candidate_id: uuid.UUID | None, payer: str | None, limit: int, cursor: str | None
-) -> tuple[list[CostLineRecord], str | None, int]:
+) -> tuple[list[LedgerLineRecord], str | None, int]:
     """Cost lines by day; with a candidate also their worker-paid total less reimbursements."""
-    statement = _where(select(CostLineRecord), ((CostLineRecord.candidate_id, candidate_id),
-                                                 (CostLineRecord.payer, payer)))  # fmt: skip
-    items, next_cursor = await keyset_page(ctx.sessions, statement, col(CostLineRecord.incurred_on),
-                                           col(CostLineRecord.id), limit, cursor, parse=date.fromisoformat)  # fmt: skip
+    statement = _where(select(LedgerLineRecord), ((LedgerLineRecord.candidate_id, candidate_id),
+                                                 (LedgerLineRecord.payer, payer)))  # fmt: skip
+    items, next_cursor = await keyset_page(
+        ctx.sessions, statement, col(LedgerLineRecord.incurred_on), col(LedgerLineRecord.id), limit, cursor,
+        parse=date.fromisoformat,
+    )  # fmt: skip
     worker = 0
     if candidate_id is not None:
         async with ctx.sessions() as session:
             lines = (
-                await session.exec(select(CostLineRecord).where(col(CostLineRecord.candidate_id) == candidate_id))
+                await session.exec(select(LedgerLineRecord).where(col(LedgerLineRecord.candidate_id) == candidate_id))
             ).all()
         worker = worker_costs(lines).get(candidate_id, 0)
     return items, next_cursor, worker
@@ -152,7 +154,7 @@ async def get_grievance(ctx: MonitoringContext, grievance_id: uuid.UUID) -> Grie
 class ReadModels:
     people: list[PersonStatsRecord]
     exams: list[ExamStatsRecord]
-    lines: list[CostLineRecord]
+    lines: list[LedgerLineRecord]
 
 
 async def read_models(ctx: MonitoringContext) -> ReadModels:
@@ -161,7 +163,7 @@ async def read_models(ctx: MonitoringContext) -> ReadModels:
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         people = list((await session.exec(select(PersonStatsRecord))).all())
         exams = list((await session.exec(select(ExamStatsRecord))).all())
-        lines = list((await session.exec(select(CostLineRecord))).all())
+        lines = list((await session.exec(select(LedgerLineRecord))).all())
     return ReadModels(people, exams, lines)
 
 

@@ -169,11 +169,11 @@ class AlertRecord(SQLModel, table=True):
 # --- read models (rebuilt from the topics) ---------------------------------------------------------------------
 
 
-class CostLineRecord(SQLModel, table=True):
+class LedgerLineRecord(SQLModel, table=True):
     """Every cost line of the journey (FR-01, SDG 10.7.1), whichever service recorded it; negative = refund."""
 
-    __tablename__ = "cost_line"
-    __table_args__ = (sa.Index("cost_line_listing", "incurred_on", "id"),)
+    __tablename__ = "ledger_line"
+    __table_args__ = (sa.Index("ledger_line_listing", "incurred_on", "id"),)
 
     id: uuid.UUID = Field(sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
@@ -251,13 +251,12 @@ class ExamStatsRecord(SQLModel, table=True):
 
 
 #: Tables the statistics consumer builds; a rebuild empties them (with its inbox rows) and replays the topics.
-READ_MODELS = ("cost_line", "stat_person", "stat_exam")
+READ_MODELS = ("ledger_line", "stat_person", "stat_exam")
 
 __all__ = [
     "AlertRecord",
     "AuditRecord",
     "CheckinRecord",
-    "CostLineRecord",
     "CustodyRecord",
     "ExamStatsRecord",
     "FollowUpCaseRecord",
@@ -265,6 +264,7 @@ __all__ = [
     "GrievanceRecord",
     "IdempotencyRecord",
     "InboxRecord",
+    "LedgerLineRecord",
     "OutboxRecord",
     "PersonStatsRecord",
     "timestamp",

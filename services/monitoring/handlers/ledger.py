@@ -31,9 +31,9 @@ from services.monitoring.context import MonitoringContext, load_case, publish
 from services.monitoring.domain import AlertStatus, Payer
 from services.monitoring.handlers.followup import add_task
 from services.monitoring.reference import ReferenceData
-from services.monitoring.tables import AlertRecord, CostLineRecord, CustodyRecord
+from services.monitoring.tables import AlertRecord, CustodyRecord, LedgerLineRecord
 
-_cost = CostLineRecord.__table__  # type: ignore[attr-defined]
+_cost = LedgerLineRecord.__table__  # type: ignore[attr-defined]
 _alert = AlertRecord.__table__  # type: ignore[attr-defined]
 
 
@@ -68,7 +68,7 @@ async def raise_alert(
     return True
 
 
-async def record_cost(ctx: MonitoringContext, actor: Principal, command: RecordCost) -> CostLineRecord:
+async def record_cost(ctx: MonitoringContext, actor: Principal, command: RecordCost) -> LedgerLineRecord:
     """An officer's cost line (flight, insurance, translation...); a worker payer raises an FR-01 alert."""
     ref = ctx.reference
     if command.currency not in ref.rates.to_eur:
@@ -76,7 +76,7 @@ async def record_cost(ctx: MonitoringContext, actor: Principal, command: RecordC
     async with transaction(ctx.sessions) as session:
         concerns(command.candidate_id)
         if command.reimburses is not None:
-            original = await session.get(CostLineRecord, command.reimburses)
+            original = await session.get(LedgerLineRecord, command.reimburses)
             if original is None or original.candidate_id != command.candidate_id or original.payer != Payer.WORKER:
                 raise invalid("#/reimburses", "a worker-paid cost line of this candidate")
         line_id = uuid.uuid4()
@@ -85,16 +85,16 @@ async def record_cost(ctx: MonitoringContext, actor: Principal, command: RecordC
                 "incurred_on": command.incurred_on, "payee": command.payee, "payer": command.payer,
                 "reimburses": command.reimburses}  # fmt: skip
         await store_line(session, ref, line)
-        record = await session.get(CostLineRecord, line_id)
+        record = await session.get(LedgerLineRecord, line_id)
         assert record is not None
         await publish(session, CostRecorded(
             candidate_id=command.candidate_id, cost_id=line_id, category=command.category,
             amount_cents=command.amount_cents, currency=command.currency, payer=command.payer, payee=command.payee,
             incurred_on=command.incurred_on, amount_eur_cents=record.amount_eur_cents, reimburses=command.reimburses,
-        ), "cost_line")  # fmt: skip
+        ), "ledger_line")  # fmt: skip
         if command.payer == Payer.WORKER and command.reimburses is None:
             await raise_alert(session, command.candidate_id, "FR-01", command.incurred_on, cost_id=line_id)
-        audit.record(session, actor, "cost.record", "cost_line", line_id,
+        audit.record(session, actor, "cost.record", "ledger_line", line_id,
                      {"category": command.category, "payer": command.payer})  # fmt: skip
     return record
 
@@ -127,7 +127,7 @@ async def _reimburse(
 ) -> uuid.UUID:
     if alert.cost_id is None:
         raise invalid("#/resolution", "only a cost alert (FR-01) is reimbursed")
-    original = await session.get(CostLineRecord, alert.cost_id)
+    original = await session.get(LedgerLineRecord, alert.cost_id)
     assert original is not None
     amount = command.reimbursement_cents if command.reimbursement_cents is not None else original.amount_cents
     currency = command.reimbursement_currency or original.currency
@@ -143,7 +143,7 @@ async def _reimburse(
         candidate_id=alert.candidate_id, cost_id=line_id, category=original.category, amount_cents=amount,
         currency=currency, payer=payer, payee="worker", incurred_on=command.closed_on, reimburses=original.id,
         amount_eur_cents=ctx.reference.rates.eur_cents(amount, currency),
-    ), "cost_line")  # fmt: skip
+    ), "ledger_line")  # fmt: skip
     return line_id
 
 

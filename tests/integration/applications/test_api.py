@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -147,7 +148,7 @@ async def test_create_returns_a_masked_draft(http: httpx.AsyncClient, settings: 
     app = response.json()
     assert response.headers["location"] == f"/v1/applications/{app['id']}"
     assert app["status"] == "draft" and app["candidate"]["national_id_number"] == "*" * (len(cnie) - 2) + cnie[-2:]
-    assert app["candidate"]["consents"] == {"processing": True, "sharing_employers": True}
+    assert app["candidate"]["consents"] == {"processing": True, "sharing_employers": True, "statistics": True}
     stored = await fetch(
         settings,
         "SELECT national_id_enc, national_id_hash FROM candidate WHERE id = $1",
@@ -231,8 +232,36 @@ async def test_submission_stores_each_rule_with_its_reason_and_publishes(
     assert [r["event_type"].split(".")[2] for r in rows] == [
         "consent_changed",
         "consent_changed",
+        "consent_changed",
         "application_submitted",
+        "statistical_profile_recorded",
     ]
+
+
+async def test_the_statistical_profile_is_published_only_under_the_statistics_consent(
+    http: httpx.AsyncClient, settings: ApplicationsSettings
+) -> None:
+    """Coarse values (an age band, the ISCED level), at submission or when the consent comes later; never a
+    birth date, a name or a number."""
+    body = application_body(born="1999-02-03")
+    body["consents"] = [c for c in body["consents"] if c["purpose"] != "statistics"]
+    created = await http.post("/v1/applications", json=body)
+    app = created.json()
+    assert (await http.post(f"/v1/applications/{app['id']}/submit")).status_code == 200
+    sql = "SELECT event_type, payload FROM outbox WHERE aggregate_id = $1 ORDER BY position"
+    without = [r["event_type"].split(".")[2] for r in await fetch(settings, sql, app["candidate_id"])]
+    assert "statistical_profile_recorded" not in without
+    consent = {"purpose": "statistics", "granted": True, "text_version": "2026-01", "language": "ar"}
+    given = await http.post(f"/v1/applications/{app['id']}/consents", json={"consents": [consent]})
+    assert given.status_code == 200 and given.json()["consents"]["statistics"] is True
+    rows = [r for r in await fetch(settings, sql, app["candidate_id"]) if "statistical_profile" in r["event_type"]]
+    assert len(rows) == 1
+    payload = json.loads(rows[0]["payload"])
+    expected_band = "25-34" if date.today().year - 1999 >= 25 else "15-24"
+    assert payload["age_band"] == expected_band and payload["education_isced"] == "3"
+    assert payload["sex"] == "M" and payload["citizenship"] == "MA" and payload["country_of_birth"] is None
+    text = json.dumps(payload)
+    assert "1999" not in text and "El Amrani" not in text and body["candidate"]["national_id_number"] not in text
 
 
 async def test_ineligible_candidates_are_told_why(http: httpx.AsyncClient) -> None:
@@ -343,7 +372,9 @@ async def test_preselect_then_withdraw(http: httpx.AsyncClient, settings: Applic
     assert types == [
         "consent_changed",
         "consent_changed",
+        "consent_changed",
         "application_submitted",
+        "statistical_profile_recorded",
         "document_verified",
         "document_verified",
         "document_verified",

@@ -157,8 +157,9 @@ async def test_metrics_show_requests_and_the_outbox_backlog(
         created = await http.post("/v1/applications", json=application_body("Rim", "Kettani", "2003-09-09"))
         await http.post(f"/v1/applications/{created.json()['id']}/submit")
         text = (await http.get("/metrics")).text
-    # No relay runs: the events wait (two consents given at registration, then the submission).
-    assert 'thamm_outbox_backlog{service="applications"} 3.0' in text
+    # No relay runs: the events wait (three consents given at registration, the submission and, under the
+    # statistics consent, the statistical profile).
+    assert 'thamm_outbox_backlog{service="applications"} 5.0' in text
     assert 'route="/v1/applications/{application_id}/submit"' in text and 'status="200"' in text
     assert "thamm_outbox_oldest_pending_age_seconds" in text
 

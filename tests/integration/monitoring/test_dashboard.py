@@ -21,7 +21,7 @@ from deploy.local.supervisor import free_port, serve_http
 from services.common.auth import ensure_dev_keys, ensure_service_keys
 from services.monitoring.config import MonitoringSettings
 from services.monitoring.statistics_routes import CHART_JS
-from services.monitoring.tables import AlertRecord, CostLineRecord, PersonStatsRecord
+from services.monitoring.tables import AlertRecord, LedgerLineRecord, PersonStatsRecord
 from tests.support.helpers import token
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ async def dashboard_url(app: Any, settings: MonitoringSettings, tmp_path_factory
         people = seeded_people()
         session.add_all(people)
         session.add(
-            CostLineRecord(
+            LedgerLineRecord(
                 id=uuid.uuid4(),
                 candidate_id=people[0].candidate_id,
                 source="visa",

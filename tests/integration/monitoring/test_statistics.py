@@ -28,7 +28,7 @@ from services.monitoring.consumers import statistics_consumer
 from services.monitoring.indicators import Filters
 from services.monitoring.queries import read_models
 from services.monitoring.rebuild import rebuild
-from services.monitoring.tables import AlertRecord, CostLineRecord
+from services.monitoring.tables import AlertRecord, LedgerLineRecord
 from tests.support.backbone import running, until
 
 pytestmark = pytest.mark.integration
@@ -136,8 +136,8 @@ async def test_every_topic_feeds_the_read_models_and_a_rebuild_gives_the_same_fi
         lines = (
             await session.exec(
                 sa.select(sa.func.count())
-                .select_from(CostLineRecord)
-                .where(col(CostLineRecord.candidate_id).in_(people))
+                .select_from(LedgerLineRecord)
+                .where(col(LedgerLineRecord.candidate_id).in_(people))
             )
         ).one()[0]
         alerts = (

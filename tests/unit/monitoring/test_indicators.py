@@ -11,7 +11,7 @@ from typing import Any
 
 from services.monitoring import exports
 from services.monitoring import indicators as ind
-from services.monitoring.tables import CostLineRecord, ExamStatsRecord, PersonStatsRecord
+from services.monitoring.tables import ExamStatsRecord, LedgerLineRecord, PersonStatsRecord
 
 K = 5
 CLS = ind.Classifications(isco_by_kldb={"29302": "5120", "25102": "7233"}, nace_by_kldb={"29302": "I", "25102": "C"})
@@ -36,8 +36,8 @@ def arrived(n: int, **kw: Any) -> list[PersonStatsRecord]:
     return [person(**{**steps, **kw}) for _ in range(n)]
 
 
-def line(p: PersonStatsRecord, payer: str, eur: int, reimburses: Any = None) -> CostLineRecord:
-    return CostLineRecord(
+def line(p: PersonStatsRecord, payer: str, eur: int, reimburses: Any = None) -> LedgerLineRecord:
+    return LedgerLineRecord(
         id=uuid.uuid4(), candidate_id=p.candidate_id, source="monitoring", category="medical", amount_cents=eur,
         currency="EUR", rate_to_eur=1.0, amount_eur_cents=eur, amount_mad_cents=eur * 10, incurred_on=APPLIED,
         payer=payer, reimburses=reimburses,

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 TABLES = (
     "checkin",
-    "cost_line",
+    "ledger_line",
     "document_custody",
     "fair_recruitment_alert",
     "follow_up_case",
@@ -49,7 +49,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_checkin_candidate_id"), "checkin", ["candidate_id"], unique=False)
     op.create_table(
-        "cost_line",
+        "ledger_line",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("candidate_id", sa.UUID(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
@@ -65,9 +65,9 @@ def upgrade() -> None:
         sa.Column("reimburses", sa.UUID(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("cost_line_listing", "cost_line", ["incurred_on", "id"], unique=False)
-    op.create_index(op.f("ix_cost_line_candidate_id"), "cost_line", ["candidate_id"], unique=False)
-    op.create_index(op.f("ix_cost_line_payer"), "cost_line", ["payer"], unique=False)
+    op.create_index("ledger_line_listing", "ledger_line", ["incurred_on", "id"], unique=False)
+    op.create_index(op.f("ix_ledger_line_candidate_id"), "ledger_line", ["candidate_id"], unique=False)
+    op.create_index(op.f("ix_ledger_line_payer"), "ledger_line", ["payer"], unique=False)
     op.create_table(
         "document_custody",
         sa.Column("id", sa.UUID(), nullable=False),

@@ -34,6 +34,7 @@ RELEASED_TOPICS: dict[str, datetime] = {
     topics.MATCHING: datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
     topics.WEBHOOKS: datetime(2026, 11, 29, 22, 0, tzinfo=UTC),
     topics.VISA: datetime(2026, 11, 30, 0, 30, tzinfo=UTC),
+    topics.MONITORING: datetime(2026, 11, 30, 2, 45, tzinfo=UTC),
 }
 
 

@@ -48,7 +48,7 @@ def _context(selected: list[str], events: int) -> dict[str, Any]:
     }
 
 
-async def main(selected: list[str], events: int) -> int:
+async def main(selected: list[str], events: int, scale: bool = False) -> int:
     started = time.monotonic()
     results = _context(selected, events)
     async with bench_infra() as _stack:
@@ -136,6 +136,10 @@ async def main(selected: list[str], events: int) -> int:
                 f" p50 {w.latency_p50_ms:.1f} ms, p99 {w.latency_p99_ms:.1f} ms"
             )
             print()
+        if scale:
+            from bench import scale as scale_suite
+
+            _record(results, "scale", await scale_suite.run(BENCH_SETTINGS))
     results["duration_s"] = round(time.monotonic() - started, 1)
     if RESULTS.exists():  # the run before, kept beside it for comparison
         RESULTS.replace(RESULTS.with_suffix(".previous.json"))
@@ -153,7 +157,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("suites", nargs="*", help=f"any of {', '.join(SUITES)} (default: all)")
     parser.add_argument("--events", type=int, default=10000)
+    parser.add_argument(
+        "--scale", action="store_true",
+        help="also the scale run: 100,000 candidates, 10,000 open journeys, purges (about 10 minutes more)",
+    )  # fmt: skip
     args = parser.parse_args()
     from deploy.local.__main__ import exit_now
 
-    exit_now(asyncio.run(main(args.suites or list(SUITES), args.events)))
+    selected = args.suites if args.suites or args.scale else list(SUITES)
+    exit_now(asyncio.run(main(selected, args.events, args.scale)))

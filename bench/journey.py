@@ -14,7 +14,6 @@ from typing import Any
 
 import psutil
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from bench.noop import NoopWorkflow
@@ -22,6 +21,7 @@ from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyStage, journey_workflow_id
 from deploy.local.settings import StackSettings
 from tests.support.stubs import FakeServices
+from workflows.converter import data_converter
 from workflows.journey import ApprenticeJourneyWorkflow
 from workflows.worker import WORKFLOWS, workflow_runner
 
@@ -228,7 +228,7 @@ async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> 
     from bench.skeleton import SkeletonChild, SkeletonJourneyWorkflow, noop_service
 
     client = await Client.connect(
-        stack.temporal_address, data_converter=pydantic_data_converter, runtime=quiet_runtime()
+        stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime()
     )
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     services = FakeServices()

@@ -157,15 +157,15 @@ async def open_journeys(stack: StackSettings, n: int, wave: int = 200) -> float:
 
     import psutil
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Worker
 
     from bench.journey import _start, quiet_runtime
     from tests.support.stubs import FakeServices
+    from workflows.converter import data_converter
     from workflows.journey import ApprenticeJourneyWorkflow
     from workflows.worker import WORKFLOWS, workflow_runner
 
-    client = await Client.connect(stack.temporal_address, data_converter=pydantic_data_converter,
+    client = await Client.connect(stack.temporal_address, data_converter=data_converter,
                                   runtime=quiet_runtime())  # fmt: skip
     queue = f"bench-scale-{uuid.uuid4().hex[:6]}"
     services = FakeServices()

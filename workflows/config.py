@@ -45,12 +45,13 @@ async def connect_temporal(settings: JourneySettings, **kwargs: Any) -> Any:
     """A Temporal client speaking pydantic, with tracing propagated through Temporal headers."""
     from temporalio.client import Client
     from temporalio.contrib.opentelemetry import TracingInterceptor
-    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from workflows.converter import data_converter
 
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         interceptors=[TracingInterceptor()],
         **kwargs,
     )

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -24,6 +23,7 @@ from contracts.journey import JourneyFact, JourneyInput, JourneyParameters, jour
 from deploy.local.infra import temporal_test_server
 from deploy.provision import add_search_attributes
 from tests.support.stubs import FakeServices
+from workflows.converter import data_converter
 from workflows.journey import ApprenticeJourneyWorkflow
 from workflows.worker import WORKFLOWS, workflow_runner
 
@@ -31,7 +31,7 @@ from workflows.worker import WORKFLOWS, workflow_runner
 async def start_time_env() -> WorkflowEnvironment:
     """A time-skipping test server with the journey's search attributes registered."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=temporal_test_server()
+        data_converter=data_converter, test_server_existing_path=temporal_test_server()
     )
     await add_search_attributes(env.client)
     return env

@@ -249,9 +249,10 @@ async def run(
 
             async def post(client: httpx.AsyncClient) -> httpx.Response:
                 # A distinct person each time: the same name and birth date would make every POST a
-                # possible duplicate of all the earlier ones.
+                # possible duplicate of all the earlier ones, and a random ID number repeats now and then.
                 n = next(serial)
-                return await client.post("/v1/applications", json=application_body(f"Bench{n}", f"Post{n}"))
+                body = application_body(f"Bench{n}", f"Post{n}", national_id_number=f"PB{n:06d}")
+                return await client.post("/v1/applications", json=body)
 
             for op, request in (("GET /v1/applications/{id}", get), ("POST /v1/applications", post)):
                 rps, p50, p99 = await load(base, request, total=requests, concurrency=concurrency, headers=headers)

@@ -227,9 +227,7 @@ async def _history_events(client: Client, queue: str, services: FakeServices) ->
 async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> JourneyFigures:
     from bench.skeleton import SkeletonChild, SkeletonJourneyWorkflow, noop_service
 
-    client = await Client.connect(
-        stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime()
-    )
+    client = await Client.connect(stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime())
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     services = FakeServices()
     server, worker = _server(stack), psutil.Process()

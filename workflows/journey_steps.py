@@ -97,7 +97,7 @@ class JourneySteps:
             JourneyActivities.start_predeparture,
             api.PredepartureRequest(
                 candidate_id=self.candidate_id,
-                idempotency_key=step_key("predeparture"),
+                idempotency_key=step_key(f"predeparture:{self.ids['employer_id']}"),  # one per placement
                 employer_id=self.ids["employer_id"],
                 training_starts_on=dl.day(contract.get("starts_on")),
             ),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from contracts.monitoring import Departed, PredepartureCompleted
 from services.common import audit
 from services.common.auth import Principal
@@ -29,6 +31,8 @@ async def start_predeparture(
         concerns(command.candidate_id)
         case = await session.get(FollowUpCaseRecord, command.candidate_id, with_for_update=True)
         if case is not None:
+            if case.employer_id != command.employer_id and case.status in (CaseStatus.PREDEPARTURE, CaseStatus.READY):
+                await _new_placement(session, actor, case, command)  # re-matched before leaving: travel anew
             return case, False
         case = FollowUpCaseRecord(
             candidate_id=command.candidate_id, employer_id=command.employer_id, status=CaseStatus.PREDEPARTURE,
@@ -41,6 +45,27 @@ async def start_predeparture(
             add_task(session, command.candidate_id, task, due, command.employer_id, "predeparture")
         audit.record(session, actor, "follow_up.start", "follow_up", case.candidate_id, {"status": case.status})
     return case, True
+
+
+async def _new_placement(
+    session: AsyncSession, actor: Principal, case: FollowUpCaseRecord, command: StartPredeparture
+) -> None:
+    """Another training company before departure: orientation and insurance stand, the journey is planned
+    again for the new start (flight, dates) and the follow-up waits for it."""
+    before = case.employer_id
+    case.employer_id, case.training_starts_on, case.status = (
+        command.employer_id,
+        command.training_starts_on,
+        CaseStatus.PREDEPARTURE,
+    )
+    case.flight_booked_on = case.planned_departure_on = case.planned_arrival_on = None
+    case.predeparture_completed_on = None
+    session.add(case)
+    start = command.training_starts_on or today() + timedelta(days=42)
+    due = max(start - timedelta(days=PREDEPARTURE_TASKS["flight_booking"]), today())
+    add_task(session, case.candidate_id, "flight_booking", due, command.employer_id, "predeparture")
+    audit.record(session, actor, "follow_up.new_placement", "follow_up", case.candidate_id,
+                 {"employer_id": [str(before), str(command.employer_id)]})  # fmt: skip
 
 
 async def record_predeparture(

@@ -76,6 +76,28 @@ async def test_the_journey_starts_predeparture_and_a_repeat_is_the_same_follow_u
     assert follow["status"] == "predeparture" and follow["training_starts_on"] == str(START)
 
 
+async def test_a_new_placement_before_departure_plans_the_travel_again(app: Any) -> None:
+    """Re-matched after the first contract fell away: the journey's call names another employer."""
+    case = await start(app)
+    cid = case["candidate_id"]
+    async with client(app) as c:
+        steps = {"orientation_on": str(TODAY), "travel_insurance_on": str(TODAY), "flight_booked_on": str(TODAY),
+                 "planned_departure_on": str(TODAY), "planned_arrival_on": str(TODAY)}  # fmt: skip
+        assert (await c.post(f"/v1/follow-ups/{cid}/predeparture", json=steps)).json()["status"] == "ready"
+    later = START + timedelta(days=90)
+    other = {**case, "employer_id": str(uuid.uuid4()), "training_starts_on": str(later)}
+    async with client(app, "service", "journey-worker") as c:
+        again = await c.post("/v1/predeparture", json=other, headers={"Idempotency-Key": f"pd-{uuid.uuid4()}"})
+    async with client(app) as c:
+        follow = (await c.get(f"/v1/follow-ups/{cid}")).json()
+        flights = (await c.get("/v1/follow-up-tasks", params={"candidate_id": cid, "task": "flight_booking"})).json()
+    assert again.status_code == 200
+    assert follow["employer_id"] == other["employer_id"] and follow["training_starts_on"] == str(later)
+    assert follow["status"] == "predeparture" and follow["flight_booked_on"] is None
+    assert follow["orientation_on"] == str(TODAY), "the orientation stands"
+    assert len(flights["items"]) == 2
+
+
 async def test_predeparture_to_completion_publishes_each_fact(app: Any, settings: MonitoringSettings) -> None:
     case = await start(app)
     cid = case["candidate_id"]

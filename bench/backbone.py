@@ -136,9 +136,10 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     async def write_one(i: int) -> str:
         """One event in one transaction; returns its id once committed."""
         async with transaction(sessions) as session:
-            record = await add_event(session, _event(keys[i % 50]), source=source_of("bench"), aggregate_type="bench")
-            record.topic = topic
-        return str(record.event_id)
+            event_id = await add_event(
+                session, _event(keys[i % 50]), source=source_of("bench"), aggregate_type="bench", topic=topic
+            )
+        return str(event_id)
 
     async def write(count: int) -> None:
         for start in range(0, count, 20):

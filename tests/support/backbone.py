@@ -42,9 +42,8 @@ class Backbone:
         ids = []
         async with transaction(self.sessions) as session:
             for event in events:
-                record = await add_event(session, event, source=source_of("test"), aggregate_type="test")
-                record.topic = topic
-                ids.append(str(record.event_id))
+                event_id = await add_event(session, event, source=source_of("test"), aggregate_type="test", topic=topic)
+                ids.append(str(event_id))
         return ids
 
     async def topic(self, name: str, *groups: str) -> str:

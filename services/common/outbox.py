@@ -30,7 +30,8 @@ async def add_event(
 
     One INSERT on the transaction's connection, sent at once (the events keep the order they were added in;
     nothing refers to them by key): the unit of work's bookkeeping for a row nobody reads back cost more than
-    the write itself (outbox writes 0.22 -> 0.32 of a raw asyncpg insert in `make bench`). `topic` routes it elsewhere than the event's own topic (tests, benchmarks)."""
+    the write itself (outbox writes 0.22 -> 0.32 of a raw asyncpg insert in `make bench`). `topic` routes it
+    elsewhere than the event's own topic (tests, benchmarks)."""
     envelope = envelope_for(event, source=source, event_id=str(event_id or uuid.uuid4()), time=occurred_at)
     new_id = uuid.UUID(envelope.id)
     row = {

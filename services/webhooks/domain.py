@@ -52,7 +52,15 @@ PSEUDONYMOUS = frozenset(
     )
 )
 #: Employer events that are about the employer's own account, not for its systems' integrations.
-NOT_DELIVERED = frozenset({"thamm.matching.api_key_created.v1", "thamm.matching.api_key_revoked.v1"})
+#: Events that name an employer but are not for it: its own API keys, and the apprentice's private first-week
+#: steps (bank account, health insurance, school), which are the follow-up officer's business.
+NOT_DELIVERED = frozenset(
+    {
+        "thamm.matching.api_key_created.v1",
+        "thamm.matching.api_key_revoked.v1",
+        "thamm.monitoring.arrival_step_recorded.v1",
+    }
+)
 
 
 def concerns_employer(event_type: str, data: dict[str, Any]) -> str | None:

@@ -21,7 +21,7 @@ from services.common.idempotency import concerns
 from services.common.problems import invalid, not_found
 from services.monitoring import domain
 from services.monitoring.commands import MoveGrievance, OpenGrievance
-from services.monitoring.context import MonitoringContext, load_case, publish, today
+from services.monitoring.context import MonitoringContext, publish, today
 from services.monitoring.domain import GrievanceStatus
 from services.monitoring.handlers.followup import add_task
 from services.monitoring.tables import GrievanceRecord
@@ -39,7 +39,7 @@ async def open_grievance(ctx: MonitoringContext, actor: Principal, command: Open
     if command.opened_on > today():
         raise invalid("#/opened_on", "a grievance is opened on or before today")
     async with transaction(ctx.sessions) as session:
-        await load_case(session, command.candidate_id)
+        concerns(command.candidate_id)  # the channel is open at every stage, not only once the follow-up began
         g = GrievanceRecord(
             candidate_id=command.candidate_id, category=command.category, language=command.language,
             summary=command.summary, status=GrievanceStatus.OPEN, opened_on=command.opened_on,

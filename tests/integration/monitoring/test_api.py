@@ -259,10 +259,12 @@ async def test_grievances_keep_the_account_out_of_events_and_escalate_when_not_a
             f"/v1/grievances/{opened.json()['id']}/status", json={"status": "escalated", "on": str(TODAY)}
         )
         escalated = await escalate_overdue(app.state.ctx)
+        early = await c.post("/v1/grievances", json={**body, "candidate_id": str(uuid.uuid4())})
         listed = (await c.get("/v1/grievances", params={"candidate_id": cid})).json()["items"]
     async with client(app, "operator", "ops-1") as c:
         operator_read = await c.get(f"/v1/grievances/{opened.json()['id']}")
     assert opened.status_code == 201 and opened.json()["summary"] == story
+    assert early.status_code == 201, "a grievance may come before any follow-up (recruitment, training)"
     assert ack.json()["status"] == "acknowledged" and no_code.status_code == 422
     assert resolved.json()["resolution_code"] == "PAY_CORRECTED" and back.status_code == 409
     assert escalated >= 1

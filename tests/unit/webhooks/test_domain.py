@@ -98,6 +98,9 @@ def test_the_published_types_are_the_events_that_name_an_employer() -> None:
     assert "thamm.matching.contract_signed.v1" in types and "thamm.visa.visa_granted.v1" in types
     assert "thamm.monitoring.arrival_confirmed.v1" in types and domain.TEST_EVENT in types
     assert "thamm.matching.api_key_created.v1" not in types  # account events are not for integrations
+    assert "thamm.monitoring.training_started.v1" in types
+    assert "thamm.monitoring.arrival_step_recorded.v1" not in types  # the apprentice's private first weeks
+    assert "thamm.monitoring.grievance_updated.v1" not in types  # names no employer: never delivered
     assert "thamm.applications.application_submitted.v1" not in types
     example = types["thamm.matching.offer_made.v1"]["example"]
     assert "candidate_id" not in example["data"] and example["data"]["employer_id"]

@@ -88,7 +88,7 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
                 )
             for op in ("GET /v1/applications/{id}", "POST /v1/applications"):
                 service = by_name[f"{op} [service]"]
-                for base in ("bare", "asyncpg"):
+                for base in ("bare", "asyncpg", "same-work") if op.startswith("POST") else ("bare", "asyncpg"):
                     other = by_name[f"{op} [{base}]"]
                     print(
                         f"  {op:<30} service / {base:<8} throughput {service.rps / other.rps:6.3f}"

@@ -203,7 +203,7 @@ async def run(
     ids = await seed(settings.owner_database_url.replace("postgresql+asyncpg:", "postgresql:"), settings, candidates)
     token = dev_token("case_officer", "bench")
     headers = {"Authorization": f"Bearer {token}"}
-    ports = {"service": free_port(), "bare": free_port(), "asyncpg": free_port()}
+    ports = {"service": free_port(), "bare": free_port(), "asyncpg": free_port(), "same-work": free_port()}
     env = {
         **os.environ,
         "APPLICATIONS_DATABASE_URL": settings.database_url,
@@ -236,6 +236,20 @@ async def run(
             env,
             ports["asyncpg"],
         ),
+        "same-work": serve(
+            [
+                py,
+                "-m",
+                "bench.http_baselines",
+                "same-work",
+                "--port",
+                str(ports["same-work"]),
+                "--dsn",
+                settings.asyncpg_dsn,
+            ],
+            env,
+            ports["same-work"],
+        ),  # fmt: skip
     }
     figures: list[Figures] = []
     operations: dict[tuple[str, str], tuple[str, Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]]] = {}
@@ -254,7 +268,8 @@ async def run(
                 body = application_body(f"Bench{n}", f"Post{n}", national_id_number=f"PB{n:06d}")
                 return await client.post("/v1/applications", json=body)
 
-            for op, request in (("GET /v1/applications/{id}", get), ("POST /v1/applications", post)):
+            ops = (("GET /v1/applications/{id}", get), ("POST /v1/applications", post))
+            for op, request in ops[1:] if name == "same-work" else ops:  # the same-work server writes only
                 rps, p50, p99 = await load(base, request, total=requests, concurrency=concurrency, headers=headers)
                 figures.append(Figures(f"{op} [{name}]", rps, p50, p99))
                 operations[(name, op)] = (base, request)

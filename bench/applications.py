@@ -249,7 +249,7 @@ async def run(
             ],
             env,
             ports["same-work"],
-        ),  # fmt: skip
+        ),
     }
     figures: list[Figures] = []
     operations: dict[tuple[str, str], tuple[str, Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,7 +32,7 @@ class MonitoringContext:
         return cls(sessions=sessions, settings=settings, reference=reference_data())
 
 
-def today() -> Any:
+def today() -> date:
     return datetime.now(UTC).date()
 
 

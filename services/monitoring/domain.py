@@ -6,6 +6,7 @@ No framework, no SQL: plain data in, decisions out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from contracts.errors import DomainError, ErrorKind
@@ -147,6 +148,5 @@ class UnknownCurrency(DomainError):
 
 
 def decimal_to_cents(text: str) -> int:
-    """`2300.00` -> 230000 (exam fees travel as decimal text)."""
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2])
+    """`2300.00` -> 230000 (exam fees travel as decimal text, at most two decimals)."""
+    return int(Decimal(text) * 100)

@@ -7,6 +7,7 @@ the service's README ("Indicators").
 
 from __future__ import annotations
 
+import calendar
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -239,10 +240,10 @@ def language(people: Sequence[Person], exams: Sequence[Exam], k: int) -> dict[st
 
 
 def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
     year, month = divmod(day.month - 1 + months, 12)
-    y, m = day.year + year, month + 1
-    last = [31, 29 if y % 4 == 0 and (y % 100 or y % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-    return date(y, m, min(day.day, last))
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def in_training_at(p: Person, on: date) -> bool:

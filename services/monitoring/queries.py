@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from services.common.pages import keyset_page
@@ -169,8 +170,6 @@ async def read_models(ctx: MonitoringContext) -> ReadModels:
 
 async def alert_summary(ctx: MonitoringContext) -> dict[str, int]:
     """Counts for the dashboard: open fair-recruitment alerts, placements at risk, open and overdue grievances."""
-    import sqlalchemy as sa
-
     async with ctx.sessions() as session:
 
         async def count(statement: Any) -> int:

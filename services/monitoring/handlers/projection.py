@@ -195,11 +195,11 @@ class StatisticsProjection:
         if line["currency"] not in self.ref.rates.to_eur:  # no booking rate: a dead letter, replayed once one is added
             raise PermanentError(f"no booking rate for {line['currency']}")
         try:
-            payer_of(str(line["payer"]))
+            payer = payer_of(str(line["payer"]))
         except ValueError:  # a payer the ledger does not know: a dead letter for an officer to look at
             raise PermanentError(f"unknown payer {line['payer']!r}") from None
-        await store_line(session, self.ref, line)
-        if line["reimburses"] is None and payer_of(str(line["payer"])) is Payer.WORKER:  # once per line (unique)
+        await store_line(session, self.ref, {**line, "payer": payer.value})
+        if line["reimburses"] is None and payer is Payer.WORKER:  # once per line (unique)
             await raise_alert(session, line["candidate_id"], "FR-01", line["incurred_on"], cost_id=line["id"])
 
     async def exam_fee(self, event: Event, envelope: Envelope, session: AsyncSession | None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -29,9 +29,10 @@ from services.monitoring.tables import GrievanceRecord
 log = logging.getLogger("thamm.monitoring.grievances")
 
 
-def _event(g: GrievanceRecord) -> GrievanceUpdated:
+def _event(g: GrievanceRecord, on: date) -> GrievanceUpdated:
+    """The change on the day it happened (the day the officer entered, not the day it was processed)."""
     return GrievanceUpdated(candidate_id=g.candidate_id, grievance_id=g.id, status=g.status, category=g.category,
-                            changed_on=today(), acknowledge_by=g.acknowledge_by)  # fmt: skip
+                            changed_on=on, acknowledge_by=g.acknowledge_by)  # fmt: skip
 
 
 async def open_grievance(ctx: MonitoringContext, actor: Principal, command: OpenGrievance) -> GrievanceRecord:
@@ -48,7 +49,7 @@ async def open_grievance(ctx: MonitoringContext, actor: Principal, command: Open
         )  # fmt: skip
         session.add(g)
         add_task(session, g.candidate_id, "grievance_acknowledgement", g.acknowledge_by, None, "grievance")
-        await publish(session, _event(g), "grievance")
+        await publish(session, _event(g, g.opened_on), "grievance")
         audit.record(session, actor, "grievance.open", "grievance", g.id, {"category": g.category})
     return g
 
@@ -70,7 +71,7 @@ async def move_grievance(ctx: MonitoringContext, actor: Principal, command: Move
             raise invalid("#/resolution_code", "a resolution needs its code")
         _apply(g, target, command.on, command.resolution_code)
         session.add(g)
-        await publish(session, _event(g), "grievance")
+        await publish(session, _event(g, command.on), "grievance")
         audit.record(session, actor, f"grievance.{target}", "grievance", g.id, {"status": target.value})
     return g
 
@@ -96,7 +97,7 @@ async def escalate_overdue(ctx: MonitoringContext) -> int:
         for g in overdue:
             _apply(g, GrievanceStatus.ESCALATED, today(), None)
             session.add(g)
-            await publish(session, _event(g), "grievance")
+            await publish(session, _event(g, today()), "grievance")
             audit.record(session, system, "grievance.escalated", "grievance", g.id, {"reason": "ACK_OVERDUE"})
     return len(overdue)
 

@@ -272,6 +272,7 @@ async def test_grievances_keep_the_account_out_of_events_and_escalate_when_not_a
     assert all("summary" not in g for g in listed) and operator_read.status_code == 403
     events = [e for e in await outbox(settings, cid) if e["type"] == "grievance_updated"]
     assert [e["status"] for e in events] == ["open", "open", "acknowledged", "resolved", "escalated"]
+    assert [e["changed_on"] for e in events[:2]] == [str(TODAY), str(TODAY - timedelta(days=30))], "the facts' days"
     assert story not in json.dumps(events) and all("employer_id" not in e for e in events)
 
 

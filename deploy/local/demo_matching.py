@@ -3,13 +3,12 @@ officer's shortlist decision, an interview, an offer, a contract checked, acknow
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
-from deploy.local.demo_training import _ok
+from deploy.local.demo_training import _ok, poll
 
 EMPLOYER = {
     "name": "Gasthof Sonne GmbH",
@@ -69,15 +68,15 @@ async def open_position(
 
 async def wait_for_ranking(officer: httpx.AsyncClient, candidate_id: str, timeout_s: float = 60) -> dict[str, Any]:
     """The journey's match request for the candidate, once ranked."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
+
+    async def look() -> dict[str, Any] | None:
         page = _ok(await officer.get("/v1/match-requests", params={"candidate_id": candidate_id}), "listing requests")
         ranked = [r for r in page["items"] if r["status"] == "ranked"]
-        if ranked:
-            return _ok(await officer.get(f"/v1/match-requests/{ranked[0]['id']}"), "reading the ranking")
-        await asyncio.sleep(0.3)
-    raise TimeoutError(f"no ranked match request for candidate {candidate_id} within {timeout_s:.0f}s")
+        return (
+            _ok(await officer.get(f"/v1/match-requests/{ranked[0]['id']}"), "reading the ranking") if ranked else None
+        )
+
+    return await poll(look, f"no ranked match request for candidate {candidate_id}", timeout_s)
 
 
 def explain(suggestion: dict[str, Any]) -> list[str]:

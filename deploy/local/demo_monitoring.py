@@ -3,14 +3,13 @@ employer, departure and arrival, the first weeks, a check-in; the journey follow
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 
 import httpx
 from temporalio.client import Client
 
-from deploy.local.demo_training import _ok
+from deploy.local.demo_training import _ok, poll
 from deploy.local.settings import StackSettings
 from services.common.auth import dev_token
 
@@ -22,14 +21,12 @@ def follow_up_officer(settings: StackSettings) -> httpx.AsyncClient:
 
 async def wait_for_follow_up(monitoring: httpx.AsyncClient, candidate_id: str, timeout_s: float = 60) -> dict[str, Any]:
     """The follow-up the journey's pre-departure call opened."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
+
+    async def look() -> dict[str, Any] | None:
         response = await monitoring.get(f"/v1/follow-ups/{candidate_id}")
-        if response.status_code == 200:
-            return dict(response.json())
-        await asyncio.sleep(0.3)
-    raise TimeoutError(f"no follow-up for candidate {candidate_id} within {timeout_s:.0f}s")
+        return dict(response.json()) if response.status_code == 200 else None
+
+    return await poll(look, f"no follow-up for candidate {candidate_id}", timeout_s)
 
 
 async def run_follow_up(

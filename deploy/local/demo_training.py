@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 MODULES = ("reading", "listening", "writing", "speaking")
+T = TypeVar("T")
+
+
+async def poll(look: Callable[[], Awaitable[T | None]], what: str, timeout_s: float = 60) -> T:
+    """What `look` finds (anything but None), asked every 0.3 s; a TimeoutError naming `what` after timeout_s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        found = await look()
+        if found is not None:
+            return found
+        await asyncio.sleep(0.3)
+    raise TimeoutError(f"{what} within {timeout_s:.0f}s")
 
 
 def _ok(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -28,14 +42,12 @@ async def plan_cohort(officer: httpx.AsyncClient, site: str = "goethe-casablanca
 
 async def wait_for_enrolment(officer: httpx.AsyncClient, candidate_id: str, timeout_s: float = 60) -> dict[str, Any]:
     """The candidate's enrolment, once the journey has asked for it."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
+
+    async def look() -> dict[str, Any] | None:
         page = _ok(await officer.get("/v1/enrolments", params={"candidate_id": candidate_id}), "listing enrolments")
-        if page["items"]:
-            return dict(page["items"][0])
-        await asyncio.sleep(0.3)
-    raise TimeoutError(f"no enrolment for candidate {candidate_id} within {timeout_s:.0f}s")
+        return dict(page["items"][0]) if page["items"] else None
+
+    return await poll(look, f"no enrolment for candidate {candidate_id}", timeout_s)
 
 
 async def attend(trainer: httpx.AsyncClient, cohort_id: str, enrolment_id: str, days: int = 3) -> dict[str, Any]:

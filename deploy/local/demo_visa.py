@@ -3,14 +3,13 @@ BA, the ABH and the consulate, a GIZ visa officer verifies the documents; a seco
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 from temporalio.client import Client
 
-from deploy.local.demo_training import _ok
+from deploy.local.demo_training import _ok, poll
 from deploy.local.settings import StackSettings
 from services.common.auth import dev_token
 
@@ -49,15 +48,12 @@ async def grant_everything(settings: StackSettings) -> None:
 
 
 async def wait_for_case(visa: httpx.AsyncClient, candidate_id: str, timeout_s: float = 60) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
+    async def look() -> dict[str, Any] | None:
         page = _ok(await visa.get("/v1/visa-cases", params={"candidate_id": candidate_id}), "listing visa cases")
         live = [c for c in page["items"] if c["status"] != "cancelled"]
-        if live:
-            return dict(live[0])
-        await asyncio.sleep(0.3)
-    raise TimeoutError(f"no visa case for candidate {candidate_id} within {timeout_s:.0f}s")
+        return dict(live[0]) if live else None
+
+    return await poll(look, f"no visa case for candidate {candidate_id}", timeout_s)
 
 
 async def verify_documents(visa: httpx.AsyncClient, case: dict[str, Any], *extra: str) -> dict[str, Any]:
@@ -119,13 +115,10 @@ async def run_visa(
 async def wait_for_status(
     visa: httpx.AsyncClient, case_id: str, statuses: tuple[str, ...], timeout_s: float = 60
 ) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while loop.time() < deadline:
-        if _ok(await visa.get(f"/v1/visa-cases/{case_id}"), "reading the case")["status"] in statuses:
-            return
-        await asyncio.sleep(0.3)
-    raise TimeoutError(f"visa case {case_id} did not reach {statuses} within {timeout_s:.0f}s")
+    async def look() -> bool | None:
+        return _ok(await visa.get(f"/v1/visa-cases/{case_id}"), "reading the case")["status"] in statuses or None
+
+    await poll(look, f"visa case {case_id} did not reach {statuses}", timeout_s)
 
 
 async def run_second_candidate(

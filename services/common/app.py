@@ -79,8 +79,11 @@ class ServiceRoute(APIRoute):
         return handler
 
 
-def service_context(request: Request) -> Any:
-    """Dependency: the context the app's factory built at start-up (`Annotated[XContext, Depends(...)]`)."""
+async def service_context(request: Request) -> Any:
+    """Dependency: the context the app's factory built at start-up (`Annotated[XContext, Depends(...)]`).
+
+    A coroutine on purpose: FastAPI runs a plain function dependency in its thread pool, a thread hop per request.
+    """
     return request.app.state.ctx
 
 

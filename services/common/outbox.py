@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +15,7 @@ from contracts.envelope import envelope_for
 from services.common.tables import NOTIFY_CHANNEL, OutboxRecord
 from services.common.telemetry import current_trace_headers
 
-__all__ = ["NOTIFY_CHANNEL", "OutboxRecord", "add_event"]
+__all__ = ["NOTIFY_CHANNEL", "OutboxRecord", "add_event", "add_events"]
 
 
 async def add_event(
@@ -32,10 +34,30 @@ async def add_event(
     nothing refers to them by key): the unit of work's bookkeeping for a row nobody reads back cost more than
     the write itself (outbox writes 0.22 -> 0.32 of a raw asyncpg insert in `make bench`). `topic` routes it
     elsewhere than the event's own topic (tests, benchmarks)."""
+    row = _row(event, source, aggregate_type, occurred_at, event_id, topic)
+    await (await session.connection()).execute(_INSERT, row)
+    new_id: uuid.UUID = row["event_id"]
+    return new_id
+
+
+async def add_events(session: AsyncSession, events: Sequence[Event], *, source: str, aggregate_type: str) -> None:
+    """Queue several events of one change in the caller's transaction, in this order, with one statement."""
+    if events:
+        rows = [_row(event, source, aggregate_type) for event in events]
+        await (await session.connection()).execute(_INSERT, rows)
+
+
+def _row(
+    event: Event,
+    source: str,
+    aggregate_type: str,
+    occurred_at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+    topic: str | None = None,
+) -> dict[str, Any]:
     envelope = envelope_for(event, source=source, event_id=str(event_id or uuid.uuid4()), time=occurred_at)
-    new_id = uuid.UUID(envelope.id)
-    row = {
-        "event_id": new_id,
+    return {
+        "event_id": uuid.UUID(envelope.id),
         "topic": topic or event.TOPIC,
         "aggregate_type": aggregate_type,
         "aggregate_id": envelope.partitionkey,
@@ -46,8 +68,6 @@ async def add_event(
         "headers": current_trace_headers(),
         "occurred_at": envelope.time,
     }
-    await (await session.connection()).execute(_INSERT, row)
-    return new_id
 
 
 _INSERT = sa.insert(OutboxRecord.__table__)  # type: ignore[attr-defined]

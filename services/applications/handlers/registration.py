@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +30,7 @@ from services.common.auth import Principal
 from services.common.crypto import encrypt_field, keyed_hash
 from services.common.db import transaction
 from services.common.idempotency import concerns
-from services.common.outbox import add_event
+from services.common.outbox import add_events
 from services.common.problems import invalid
 
 #: Candidate fields stored as given (ID numbers are encrypted separately).
@@ -50,15 +51,21 @@ def check_reference(ctx: AppContext, region: str | None, occupations: tuple[str,
 
 async def record_consents(session: AsyncSession, candidate_id: uuid.UUID, consents: tuple[GiveConsent, ...]) -> None:
     """Store each consent given or revoked and publish `consent_changed` (FR-09: revocation propagates)."""
+    if not consents:
+        return
     now = datetime.now(UTC)
-    for c in consents:
-        row = ConsentRecord(candidate_id=candidate_id, recorded_at=now, **{**asdict(c), "purpose": c.purpose.value})
-        session.add(row)
-        event = ConsentChanged(
-            candidate_id=candidate_id, purpose=row.purpose, granted=row.granted, text_version=row.text_version,
-            language=row.language, changed_at=now,
-        )  # fmt: skip
-        await add_event(session, event, source=SOURCE, aggregate_type="candidate")
+    rows = [
+        {"id": uuid.uuid4(), "candidate_id": candidate_id, "recorded_at": now, **asdict(c), "purpose": c.purpose.value}
+        for c in consents
+    ]
+    # Core statements, sent at once: the rows are only read back by later queries, never as objects.
+    await (await session.connection()).execute(_INSERT_CONSENT, rows)
+    fields = ("purpose", "granted", "text_version", "language")
+    events = [ConsentChanged(candidate_id=candidate_id, changed_at=now, **{f: row[f] for f in fields}) for row in rows]
+    await add_events(session, events, source=SOURCE, aggregate_type="candidate")
+
+
+_INSERT_CONSENT = sa.insert(ConsentRecord.__table__)  # type: ignore[attr-defined]
 
 
 def name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
@@ -67,10 +74,16 @@ def name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
 
 async def _matches(session: AsyncSession, id_hash: str, same_name: str) -> list[str | None]:
     """ID-number hashes of candidates with the same CNIE or the same name and birth date."""
-    statement = select(CandidateRecord.national_id_hash).where(
-        or_(col(CandidateRecord.national_id_hash) == id_hash, col(CandidateRecord.name_dob_hash) == same_name)
+    rows = await session.exec(_MATCHES, params={"id_hash": id_hash, "same_name": same_name})
+    return list(rows.all())
+
+
+_MATCHES = select(CandidateRecord.national_id_hash).where(
+    or_(
+        col(CandidateRecord.national_id_hash) == sa.bindparam("id_hash"),
+        col(CandidateRecord.name_dob_hash) == sa.bindparam("same_name"),
     )
-    return list((await session.exec(statement)).all())
+)  # built once: the statement is the same for every registration, only its parameters change
 
 
 def _new_candidate(

@@ -16,6 +16,8 @@ from services.common.tables import (
     IdempotencyRecord,
     InboxRecord,
     OutboxRecord,
+    new_id,
+    new_list,
 )
 from services.common.tables import col as _col
 from services.common.tables import created_at as _created
@@ -27,7 +29,7 @@ class CandidateRecord(SQLModel, table=True):
 
     __tablename__ = "candidate"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=sa.Column(UUID, primary_key=True))
     first_name: str | None = Field(default=None, sa_column=_col(sa.Text))
     last_name: str | None = Field(default=None, sa_column=_col(sa.Text))
     first_name_ar: str | None = Field(default=None, sa_column=_col(sa.Text))
@@ -51,7 +53,7 @@ class CandidateRecord(SQLModel, table=True):
     region: str = Field(sa_column=_col(sa.Text, nullable=False))
     education_level: str = Field(sa_column=_col(sa.Text, nullable=False))
     diploma: str | None = Field(default=None, sa_column=_col(sa.Text))
-    languages: list[dict[str, str]] = Field(default_factory=list, sa_column=_col(postgresql.JSONB, nullable=False))
+    languages: list[dict[str, str]] = Field(default_factory=new_list, sa_column=_col(postgresql.JSONB, nullable=False))
     erased_at: datetime | None = Field(default=None, sa_column=_col(sa.DateTime(timezone=True)))
     created_at: datetime | None = Field(default=None, sa_column=_created())
 
@@ -71,7 +73,7 @@ class ConsentRecord(SQLModel, table=True):
 
     __tablename__ = "consent"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=sa.Column(UUID, primary_key=True))
     candidate_id: uuid.UUID = Field(
         sa_column=sa.Column(UUID, sa.ForeignKey("candidate.id"), nullable=False, index=True)
     )
@@ -93,7 +95,7 @@ class ApplicationRecord(SQLModel, table=True):
         sa.Index("application_occupations", "occupation_codes", postgresql_using="gin"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=sa.Column(UUID, primary_key=True))
     candidate_id: uuid.UUID = Field(
         sa_column=sa.Column(UUID, sa.ForeignKey("candidate.id"), nullable=False, index=True)
     )
@@ -102,9 +104,11 @@ class ApplicationRecord(SQLModel, table=True):
     occupation_codes: list[str] = Field(sa_column=_col(postgresql.ARRAY(sa.Text), nullable=False))
     programme_id: str = Field(default="thamm-ausbildung", sa_column=_col(sa.Text, nullable=False))
     rules_version: str | None = Field(default=None, sa_column=_col(sa.Text))
-    eligibility: list[dict[str, Any]] = Field(default_factory=list, sa_column=_col(postgresql.JSONB, nullable=False))
+    eligibility: list[dict[str, Any]] = Field(
+        default_factory=new_list, sa_column=_col(postgresql.JSONB, nullable=False)
+    )
     eligible: bool | None = Field(default=None, sa_column=_col(sa.Boolean))
-    review_flags: list[str] = Field(default_factory=list, sa_column=_col(postgresql.ARRAY(sa.Text), nullable=False))
+    review_flags: list[str] = Field(default_factory=new_list, sa_column=_col(postgresql.ARRAY(sa.Text), nullable=False))
     decision_reason_code: str | None = Field(default=None, sa_column=_col(sa.Text))
     decision_note: str | None = Field(default=None, sa_column=_col(sa.Text))
     preselected_occupation: str | None = Field(default=None, sa_column=_col(sa.Text))
@@ -119,7 +123,7 @@ class DocumentRecord(SQLModel, table=True):
 
     __tablename__ = "document"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=sa.Column(UUID, primary_key=True))
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=sa.Column(UUID, primary_key=True))
     application_id: uuid.UUID = Field(
         sa_column=sa.Column(UUID, sa.ForeignKey("application.id"), nullable=False, index=True)
     )

@@ -6,7 +6,9 @@ migration creates them with `services.common.migrations.create_plumbing` (the sa
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,30 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 UUID = postgresql.UUID(as_uuid=True)
+
+
+def _signed(make: Callable[[], Any], name: str) -> Callable[[], Any]:
+    """`make` as a default factory whose signature is known in advance.
+
+    A table model fills its defaults in `sqlmodel_table_construct`, and pydantic asks of every factory, on
+    every new row, whether it takes the validated data: an `inspect.signature` each time, which for `list`
+    parses its text signature (about 45 µs per field per row). A declared `__signature__` answers at once.
+    """
+
+    def factory() -> Any:
+        return make()
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__signature__ = inspect.Signature()  # type: ignore[attr-defined]
+    return factory
+
+
+new_id: Callable[[], uuid.UUID] = _signed(uuid.uuid4, "new_id")
+"""Default factory for UUID keys of table models."""
+new_list: Callable[[], list[Any]] = _signed(list, "new_list")
+"""Default factory for list columns of table models."""
+new_dict: Callable[[], dict[str, Any]] = _signed(dict, "new_dict")
+"""Default factory for dict (JSON object) columns of table models."""
 
 
 def now() -> datetime:
@@ -70,7 +96,9 @@ class OutboxRecord(SQLModel, table=True):
     source: str = Field(sa_column=col(sa.Text, False))
     subject: str | None = Field(default=None, sa_column=col(sa.Text))
     payload: dict[str, Any] = Field(sa_column=col(postgresql.JSONB, False))
-    headers: dict[str, str] = Field(default_factory=dict, sa_column=col(postgresql.JSONB, False, server_default="{}"))
+    headers: dict[str, str] = Field(
+        default_factory=new_dict, sa_column=col(postgresql.JSONB, False, server_default="{}")
+    )
     tx_id: int | None = Field(
         default=None,
         sa_column=col(sa.BigInteger, False, server_default=sa.text("(pg_current_xact_id()::text::bigint)")),
@@ -102,7 +130,7 @@ class AuditRecord(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (sa.Index("audit_event_resource", "resource_type", "resource_id", "occurred_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     occurred_at: datetime = Field(sa_column=timestamp(False))
     actor_type: str = Field(sa_column=col(sa.Text, False))
     actor_id: str = Field(sa_column=col(sa.Text, False))
@@ -111,7 +139,7 @@ class AuditRecord(SQLModel, table=True):
     resource_id: str = Field(sa_column=col(sa.Text, False))
     outcome: str = Field(default="success", sa_column=col(sa.Text, False))
     trace_id: str | None = Field(default=None, sa_column=col(sa.Text))
-    changes: dict[str, Any] = Field(default_factory=dict, sa_column=col(postgresql.JSONB, False))
+    changes: dict[str, Any] = Field(default_factory=new_dict, sa_column=col(postgresql.JSONB, False))
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -18,6 +18,9 @@ from services.common.tables import (
     OutboxRecord,
     col,
     created_at,
+    new_dict,
+    new_id,
+    new_list,
     references,
     updated_at,
     uuid_pk,
@@ -31,12 +34,12 @@ class EmployerRecord(SQLModel, table=True):
 
     __tablename__ = "employer"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     name: str = Field(sa_column=col(sa.Text, False))
     nace_code: str = Field(sa_column=col(sa.Text, False))
-    sites: list[dict[str, Any]] = Field(default_factory=list, sa_column=col(JSONB, False))
-    contacts: list[dict[str, Any]] = Field(default_factory=list, sa_column=col(JSONB, False))
-    agreement: dict[str, Any] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    sites: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=col(JSONB, False))
+    contacts: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=col(JSONB, False))
+    agreement: dict[str, Any] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
     intercultural_training: dict[str, Any] | None = Field(default=None, sa_column=col(JSONB))
     created_at: datetime | None = Field(default=None, sa_column=created_at())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())
@@ -47,7 +50,7 @@ class ApiKeyRecord(SQLModel, table=True):
 
     __tablename__ = "api_key"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     employer_id: uuid.UUID = Field(sa_column=references("employer.id"))
     name: str = Field(sa_column=col(sa.Text, False))
     prefix: str = Field(sa_column=col(sa.Text, False))
@@ -64,7 +67,7 @@ class PositionRecord(SQLModel, table=True):
     __tablename__ = "position"
     __table_args__ = (sa.Index("position_open", "status", "occupation_code", "starts_on"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     employer_id: uuid.UUID = Field(sa_column=references("employer.id"))
     site: str = Field(sa_column=col(sa.Text, False))
     land: str = Field(sa_column=col(sa.Text, False))
@@ -74,7 +77,7 @@ class PositionRecord(SQLModel, table=True):
     starts_on: date = Field(sa_column=col(sa.Date, False))
     latest_start_on: date = Field(sa_column=col(sa.Date, False))
     required_level: str = Field(sa_column=col(sa.Text, False))
-    monthly_pay_cents: list[int] = Field(default_factory=list, sa_column=col(postgresql.ARRAY(sa.Integer), False))
+    monthly_pay_cents: list[int] = Field(default_factory=new_list, sa_column=col(postgresql.ARRAY(sa.Integer), False))
     collective_agreement: bool = Field(sa_column=col(sa.Boolean, False))
     tariff_monthly_cents: list[int] | None = Field(default=None, sa_column=col(postgresql.ARRAY(sa.Integer)))
     weekly_hours: float = Field(sa_column=col(sa.Float, False))
@@ -94,14 +97,14 @@ class ProfileRecord(SQLModel, table=True):
     __table_args__ = (sa.Index("profile_matchable", "matchable", "candidate_id"),)
 
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, primary_key=True))
-    occupation_codes: list[str] = Field(default_factory=list, sa_column=col(postgresql.ARRAY(sa.Text), False))
+    occupation_codes: list[str] = Field(default_factory=new_list, sa_column=col(postgresql.ARRAY(sa.Text), False))
     region: str | None = Field(default=None, sa_column=col(sa.Text))
     level: str | None = Field(default=None, sa_column=col(sa.Text))
     target_level: str = Field(default="B1", sa_column=col(sa.Text, False))
     course_starts_on: date | None = Field(default=None, sa_column=col(sa.Date))
     certified_on: date | None = Field(default=None, sa_column=col(sa.Date))
     available_from: date | None = Field(default=None, sa_column=col(sa.Date))
-    preferred_lands: list[str] = Field(default_factory=list, sa_column=col(postgresql.ARRAY(sa.Text), False))
+    preferred_lands: list[str] = Field(default_factory=new_list, sa_column=col(postgresql.ARRAY(sa.Text), False))
     mobility: str = Field(default="anywhere", sa_column=col(sa.Text, False))
     consent: bool = Field(default=False, sa_column=col(sa.Boolean, False))
     consent_changed_at: datetime | None = Field(default=None, sa_column=col(sa.DateTime(timezone=True)))
@@ -117,9 +120,9 @@ class MatchRequestRecord(SQLModel, table=True):
     __tablename__ = "match_request"
     __table_args__ = (sa.UniqueConstraint("candidate_id", "round", name="match_request_once_per_round"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
-    occupation_codes: list[str] = Field(default_factory=list, sa_column=col(postgresql.ARRAY(sa.Text), False))
+    occupation_codes: list[str] = Field(default_factory=new_list, sa_column=col(postgresql.ARRAY(sa.Text), False))
     round: int = Field(sa_column=col(sa.Integer, False))
     status: str = Field(sa_column=col(sa.Text, False))
     ranked_at: datetime | None = Field(default=None, sa_column=col(sa.DateTime(timezone=True)))
@@ -139,7 +142,7 @@ class SuggestionRecord(SQLModel, table=True):
     position_id: uuid.UUID = Field(sa_column=sa.Column(UUID, sa.ForeignKey("position.id"), primary_key=True))
     rank: int = Field(sa_column=col(sa.Integer, False))
     score: float = Field(sa_column=col(sa.Numeric(6, 2), False))
-    terms: list[dict[str, Any]] = Field(default_factory=list, sa_column=col(JSONB, False))
+    terms: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=col(JSONB, False))
 
 
 class DecisionRecord(SQLModel, table=True):
@@ -148,7 +151,7 @@ class DecisionRecord(SQLModel, table=True):
     __tablename__ = "decision"
     __table_args__ = (sa.UniqueConstraint("match_request_id", "position_id", name="decision_once"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     match_request_id: uuid.UUID = Field(sa_column=references("match_request.id"))
     position_id: uuid.UUID = Field(sa_column=references("position.id"))
     decision: str = Field(sa_column=col(sa.Text, False))
@@ -164,7 +167,7 @@ class ShortlistRecord(SQLModel, table=True):
     __tablename__ = "shortlist"
     __table_args__ = (sa.UniqueConstraint("candidate_id", "position_id", name="shortlist_once"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     match_request_id: uuid.UUID = Field(sa_column=references("match_request.id"))
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     employer_id: uuid.UUID = Field(sa_column=references("employer.id"))
@@ -178,7 +181,7 @@ class ShortlistRecord(SQLModel, table=True):
 class InterviewRecord(SQLModel, table=True):
     __tablename__ = "interview"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     shortlist_id: uuid.UUID = Field(sa_column=references("shortlist.id"))
     scheduled_at: datetime = Field(sa_column=col(sa.DateTime(timezone=True), False))
     mode: str = Field(sa_column=col(sa.Text, False))
@@ -193,7 +196,7 @@ class OfferRecord(SQLModel, table=True):
         sa.Index("offer_one_open", "shortlist_id", unique=True, postgresql_where=sa.text("status = 'open'")),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     shortlist_id: uuid.UUID = Field(sa_column=references("shortlist.id"))
     expires_on: date = Field(sa_column=col(sa.Date, False))
     status: str = Field(sa_column=col(sa.Text, False))
@@ -211,20 +214,20 @@ class ContractRecord(SQLModel, table=True):
         sa.Index("contract_one_live", "offer_id", unique=True, postgresql_where=sa.text("status <> 'released'")),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     offer_id: uuid.UUID = Field(sa_column=references("offer.id"))
     shortlist_id: uuid.UUID = Field(sa_column=references("shortlist.id"))
     version: int = Field(sa_column=col(sa.Integer, False))
-    terms: dict[str, Any] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    terms: dict[str, Any] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
     text_de: str = Field(sa_column=col(sa.Text, False))
     text_translation: str = Field(sa_column=col(sa.Text, False))
     translation_language: str = Field(sa_column=col(sa.Text, False))
     sha256: str = Field(sa_column=col(sa.Text, False))
-    checks: list[dict[str, Any]] = Field(default_factory=list, sa_column=col(JSONB, False))
-    confirmations: dict[str, Any] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    checks: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=col(JSONB, False))
+    confirmations: dict[str, Any] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
     acknowledged_version: int | None = Field(default=None, sa_column=col(sa.Integer))
     acknowledged_on: date | None = Field(default=None, sa_column=col(sa.Date))
-    registrations: dict[str, Any] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    registrations: dict[str, Any] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
     status: str = Field(sa_column=col(sa.Text, False))
     signed_on: date | None = Field(default=None, sa_column=col(sa.Date))
     created_at: datetime | None = Field(default=None, sa_column=created_at())

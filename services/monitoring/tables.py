@@ -23,6 +23,9 @@ from services.common.tables import (
     OutboxRecord,
     col,
     created_at,
+    new_dict,
+    new_id,
+    new_list,
     timestamp,
     updated_at,
     uuid_pk,
@@ -81,7 +84,7 @@ class FollowUpTaskRecord(SQLModel, table=True):
     __tablename__ = "follow_up_task"
     __table_args__ = (sa.Index("follow_up_task_listing", "due_on", "id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     employer_id: uuid.UUID | None = Field(default=None, sa_column=sa.Column(UUID))
     task: str = Field(sa_column=col(sa.Text, False))
@@ -99,12 +102,12 @@ class CheckinRecord(SQLModel, table=True):
 
     __tablename__ = "checkin"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     held_on: date = Field(sa_column=col(sa.Date, False))
     training_year: int = Field(sa_column=col(sa.Integer, False))
     risk_level: str = Field(sa_column=col(sa.Text, False))
-    signals: list[str] = Field(default_factory=list, sa_column=col(JSONB, False))
+    signals: list[str] = Field(default_factory=new_list, sa_column=col(JSONB, False))
     missed_school_days: int = Field(default=0, sa_column=col(sa.Integer, False))
     recorded_by: str = Field(sa_column=col(sa.Text, False))
     created_at: datetime | None = Field(default=None, sa_column=created_at())
@@ -116,7 +119,7 @@ class GrievanceRecord(SQLModel, table=True):
     __tablename__ = "grievance"
     __table_args__ = (sa.Index("grievance_listing", "opened_on", "id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     category: str = Field(sa_column=col(sa.Text, False))
     language: str = Field(sa_column=col(sa.Text, False))
@@ -138,7 +141,7 @@ class CustodyRecord(SQLModel, table=True):
 
     __tablename__ = "document_custody"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     document_type: str = Field(sa_column=col(sa.Text, False))
     holder: str = Field(sa_column=col(sa.Text, False))
@@ -153,7 +156,7 @@ class AlertRecord(SQLModel, table=True):
     __tablename__ = "fair_recruitment_alert"
     __table_args__ = (sa.Index("alert_listing", "raised_on", "id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     rule: str = Field(sa_column=col(sa.Text, False))
     cost_id: uuid.UUID | None = Field(default=None, sa_column=sa.Column(UUID, unique=True))
@@ -221,19 +224,19 @@ class PersonStatsRecord(SQLModel, table=True):
     arrived_on: date | None = Field(default=None, sa_column=col(sa.Date))
     in_training_on: date | None = Field(default=None, sa_column=col(sa.Date))
     probation_passed_on: date | None = Field(default=None, sa_column=col(sa.Date))
-    terminations: list[dict[str, Any]] = Field(default_factory=list, sa_column=col(JSONB, False))
+    terminations: list[dict[str, Any]] = Field(default_factory=new_list, sa_column=col(JSONB, False))
     replacements: int = Field(default=0, sa_column=col(sa.Integer, False))
     completed_on: date | None = Field(default=None, sa_column=col(sa.Date))
     employed_on: date | None = Field(default=None, sa_column=col(sa.Date))
     returned_on: date | None = Field(default=None, sa_column=col(sa.Date))
     left_on: date | None = Field(default=None, sa_column=col(sa.Date))
     left_stage: str | None = Field(default=None, sa_column=col(sa.Text))
-    held_days: dict[str, float] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    held_days: dict[str, float] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
     monthly_pay_cents: int | None = Field(default=None, sa_column=col(sa.BigInteger))
     first_month_eur_cents: int | None = Field(default=None, sa_column=col(sa.BigInteger))
     attendance_held: int = Field(default=0, sa_column=col(sa.Integer, False))
     attendance_attended: int = Field(default=0, sa_column=col(sa.Integer, False))
-    periods: dict[str, Any] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    periods: dict[str, Any] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())
 
 
@@ -247,7 +250,7 @@ class ExamStatsRecord(SQLModel, table=True):
     level: str = Field(sa_column=col(sa.Text, False))
     taken_on: date = Field(sa_column=col(sa.Date, False))
     passed: bool = Field(sa_column=col(sa.Boolean, False))
-    modules: dict[str, bool] = Field(default_factory=dict, sa_column=col(JSONB, False))
+    modules: dict[str, bool] = Field(default_factory=new_dict, sa_column=col(JSONB, False))
 
 
 #: Tables the statistics consumer builds; a rebuild empties them (with its inbox rows) and replays the topics.

@@ -19,6 +19,8 @@ from services.common.tables import (
     OutboxRecord,
     col,
     created_at,
+    new_id,
+    new_list,
     references,
     updated_at,
     uuid_pk,
@@ -42,7 +44,7 @@ class CohortRecord(SQLModel, table=True):
     total_hours: int = Field(sa_column=col(sa.Integer, False))
     capacity: int = Field(sa_column=col(sa.Integer, False))
     target_level: str = Field(sa_column=col(sa.Text, False))
-    trainers: list[str] = Field(default_factory=list, sa_column=col(postgresql.ARRAY(sa.Text), False))
+    trainers: list[str] = Field(default_factory=new_list, sa_column=col(postgresql.ARRAY(sa.Text), False))
     status: str = Field(sa_column=col(sa.Text, False))
     created_at: datetime | None = Field(default=None, sa_column=created_at())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())
@@ -62,7 +64,7 @@ class EnrolmentRecord(SQLModel, table=True):
         sa.Index("enrolment_waiting", "status", "target_level", "requested_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False))
     cohort_id: str | None = Field(default=None, sa_column=sa.Column(sa.Text, sa.ForeignKey("cohort.id"), index=True))
     status: str = Field(sa_column=col(sa.Text, False))
@@ -87,7 +89,7 @@ class SessionRecord(SQLModel, table=True):
     __tablename__ = "class_session"
     __table_args__ = (sa.UniqueConstraint("cohort_id", "held_on", "starts_at", name="class_session_once"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     cohort_id: str = Field(sa_column=sa.Column(sa.Text, sa.ForeignKey("cohort.id"), nullable=False, index=True))
     held_on: date = Field(sa_column=col(sa.Date, False))
     starts_at: str = Field(sa_column=col(sa.Text, False))
@@ -110,7 +112,7 @@ class ExamRecord(SQLModel, table=True):
 
     __tablename__ = "exam"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     enrolment_id: uuid.UUID = Field(sa_column=references("enrolment.id"))
     provider: str = Field(sa_column=col(sa.Text, False))
     level: str = Field(sa_column=col(sa.Text, False))
@@ -128,7 +130,7 @@ class CertificateRecord(SQLModel, table=True):
 
     __tablename__ = "certificate"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     enrolment_id: uuid.UUID = Field(sa_column=references("enrolment.id"))
     provider: str = Field(sa_column=col(sa.Text, False))
     number: str = Field(sa_column=col(sa.Text, False))

@@ -16,6 +16,7 @@ from services.common.tables import (
     OutboxRecord,
     col,
     created_at,
+    new_id,
     references,
     timestamp,
     updated_at,
@@ -32,7 +33,7 @@ class VisaCaseRecord(SQLModel, table=True):
         sa.Index("visa_case_listing", "created_at", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     candidate_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     contract_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False))
     contract_version: int = Field(sa_column=col(sa.Integer, False))
@@ -74,7 +75,7 @@ class LabourApprovalRecord(SQLModel, table=True):
     __tablename__ = "labour_approval"
     __table_args__ = (sa.UniqueConstraint("visa_case_id", "attempt"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     visa_case_id: uuid.UUID = Field(sa_column=references("visa_case.id"))
     attempt: int = Field(sa_column=col(sa.Integer, False))
     contract_version: int = Field(sa_column=col(sa.Integer, False))
@@ -108,7 +109,7 @@ class CostLineRecord(SQLModel, table=True):
 
     __tablename__ = "cost_line"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     visa_case_id: uuid.UUID = Field(sa_column=references("visa_case.id"))
     category: str = Field(sa_column=col(sa.Text, False))
     amount_cents: int = Field(sa_column=col(sa.BigInteger, False))

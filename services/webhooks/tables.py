@@ -17,6 +17,8 @@ from services.common.tables import (
     OutboxRecord,
     col,
     created_at,
+    new_id,
+    new_list,
     references,
     updated_at,
     uuid_pk,
@@ -28,11 +30,11 @@ class EndpointRecord(SQLModel, table=True):
 
     __tablename__ = "endpoint"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     employer_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False, index=True))
     url: str = Field(sa_column=col(sa.Text, False))
     description: str = Field(default="", sa_column=col(sa.Text, False))
-    event_types: list[str] = Field(default_factory=list, sa_column=col(postgresql.ARRAY(sa.Text), False))
+    event_types: list[str] = Field(default_factory=new_list, sa_column=col(postgresql.ARRAY(sa.Text), False))
     status: str = Field(sa_column=col(sa.Text, False))
     disabled_reason: str | None = Field(default=None, sa_column=col(sa.Text))
     secret_enc: bytes = Field(sa_column=col(sa.LargeBinary, False))
@@ -54,7 +56,7 @@ class DeliveryRecord(SQLModel, table=True):
         sa.Index("delivery_log", "endpoint_id", "created_at", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     endpoint_id: uuid.UUID = Field(sa_column=references("endpoint.id"))
     employer_id: uuid.UUID = Field(sa_column=sa.Column(UUID, nullable=False))
     event_id: str = Field(sa_column=col(sa.Text, False))
@@ -79,7 +81,7 @@ class AttemptRecord(SQLModel, table=True):
 
     __tablename__ = "attempt"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    id: uuid.UUID = Field(default_factory=new_id, sa_column=uuid_pk())
     delivery_id: uuid.UUID = Field(sa_column=references("delivery.id"))
     attempted_at: datetime = Field(sa_column=col(sa.DateTime(timezone=True), False))
     status_code: int | None = Field(default=None, sa_column=col(sa.Integer))

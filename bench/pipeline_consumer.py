@@ -20,6 +20,7 @@ from contracts.envelope import Envelope
 from contracts.monitoring import CheckinRecorded
 from services.common.consumer import EventConsumer
 from services.common.db import create_engine, session_factory
+from services.common.runner import run_async
 from services.common.settings import ServiceSettings
 
 
@@ -57,4 +58,4 @@ async def main(url: str, bootstrap: str, topic: str, group: str, out: Path) -> N
 
 if __name__ == "__main__":
     url, bootstrap, topic, group, out = sys.argv[1:6]
-    asyncio.run(main(url, bootstrap, topic, group, Path(out)))
+    run_async(main(url, bootstrap, topic, group, Path(out)))

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer
 from contracts.envelope import envelope_for, source_of, to_kafka
 from contracts.monitoring import CheckinRecorded
 from services.common.kafka import idempotent_producer
+from services.common.runner import run_async
 
 
 async def produce(bootstrap: str, topic: str, n: int) -> None:
@@ -72,9 +73,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, required=True)
     args = parser.parse_args()
     if args.role == "produce":
-        asyncio.run(produce(args.bootstrap, args.topic, args.n))
+        run_async(produce(args.bootstrap, args.topic, args.n))
     else:
-        print(json.dumps(asyncio.run(consume(args.bootstrap, args.topic, args.n))))
+        print(json.dumps(run_async(consume(args.bootstrap, args.topic, args.n))))
 
 
 if __name__ == "__main__":

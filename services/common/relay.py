@@ -228,4 +228,6 @@ if __name__ == "__main__":  # `python -m services.common.relay`: a relay for any
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_relay(ServiceSettings()))
+    from services.common.runner import run_async
+
+    run_async(run_relay(ServiceSettings()))

@@ -163,6 +163,8 @@ if __name__ == "__main__":
     )  # fmt: skip
     args = parser.parse_args()
     from deploy.local.__main__ import exit_now
+    from services.common.runner import tune_gc
 
     selected = args.suites if args.suites or args.scale else list(SUITES)
+    tune_gc()  # the outbox writers here stand for a service's process, which settles its collector the same way
     exit_now(asyncio.run(main(selected, args.events, args.scale)))

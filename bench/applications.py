@@ -45,6 +45,7 @@ async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UU
     keys = KeyWrapper(decode_key(settings.master_key))
     hash_key = decode_key(settings.hash_key)
     candidates: list[tuple[object, ...]] = []
+    consents: list[tuple[object, ...]] = []
     wrapped: list[tuple[object, ...]] = []
     applications: list[tuple[object, ...]] = []
     now = datetime.now(UTC)
@@ -72,6 +73,9 @@ async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UU
             )
         )
         wrapped.append((cid, wk))
+        # every registration records its consents (three here, as the demo's): the read joins them
+        for purpose in ("processing", "sharing_employers", "statistics"):
+            consents.append((uuid.uuid4(), cid, purpose, True, "2026-01", "fr", now))
         applications.append((aid, cid, "submitted", "casablanca-settat", ["29302"], "thamm-ausbildung", [], "[]", now))
     conn = await asyncpg.connect(dsn)
     try:
@@ -97,6 +101,11 @@ async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UU
             ],
         )
         await conn.copy_records_to_table("candidate_key", records=wrapped, columns=["candidate_id", "wrapped_key"])
+        await conn.copy_records_to_table(
+            "consent",
+            records=consents,
+            columns=["id", "candidate_id", "purpose", "granted", "text_version", "language", "recorded_at"],
+        )
         await conn.copy_records_to_table(
             "application",
             records=applications,

@@ -66,12 +66,17 @@ async def list_applications(
 
 
 def _consents_of(candidate_id: Any) -> Any:
-    """The latest consent per purpose as a JSON object, in the same statement."""
+    """The latest consent per purpose as a JSON object, in the same statement.
+
+    The inner select is correlated to the outer query's candidate explicitly: as a derived table it would
+    otherwise list `candidate` in its own FROM and take the latest consents of every candidate at once.
+    """
     latest = (
         select(ConsentRecord.purpose, ConsentRecord.granted)
         .where(ConsentRecord.candidate_id == candidate_id)
         .ext(distinct_on(col(ConsentRecord.purpose)))
         .order_by(col(ConsentRecord.purpose), col(ConsentRecord.recorded_at).desc(), col(ConsentRecord.id).desc())
+        .correlate(CandidateRecord)
         .subquery()
     )
     return sa.select(

@@ -157,6 +157,30 @@ async def test_create_returns_a_masked_draft(http: httpx.AsyncClient, settings: 
     assert cnie.encode() not in stored[0]["national_id_enc"] and cnie not in stored[0]["national_id_hash"]
 
 
+async def test_an_application_shows_its_own_candidates_latest_consents(http: httpx.AsyncClient) -> None:
+    """Each read carries the consents of that application's candidate only, the latest per purpose."""
+    revoking = application_body()
+    revoking["consents"] = [{**c, "granted": c["purpose"] != "statistics"} for c in revoking["consents"]]
+    first = (await http.post("/v1/applications", json=revoking)).json()
+    second = (await http.post("/v1/applications", json=application_body())).json()  # all granted, later
+    third = application_body()
+    third["consents"] = [c for c in third["consents"] if c["purpose"] == "processing"]
+    only_one = (await http.post("/v1/applications", json=third)).json()
+    read = {a["id"]: (await http.get(f"/v1/applications/{a['id']}")).json() for a in (first, second, only_one)}
+    assert read[first["id"]]["candidate"]["consents"] == {
+        "processing": True, "sharing_employers": True, "statistics": False,
+    }  # fmt: skip
+    assert read[second["id"]]["candidate"]["consents"] == {
+        "processing": True, "sharing_employers": True, "statistics": True,
+    }  # fmt: skip
+    assert read[only_one["id"]]["candidate"]["consents"] == {"processing": True}
+    revoke = {"purpose": "sharing_employers", "granted": False, "text_version": "2026-01", "language": "fr"}
+    assert (await http.post(f"/v1/applications/{second['id']}/consents", json={"consents": [revoke]})).is_success
+    again = (await http.get(f"/v1/applications/{second['id']}")).json()["candidate"]["consents"]
+    assert again == {"processing": True, "sharing_employers": False, "statistics": True}
+    assert (await http.get(f"/v1/applications/{first['id']}")).json()["candidate"]["consents"]["sharing_employers"]
+
+
 async def test_a_second_candidate_with_the_same_national_id_is_a_409(http: httpx.AsyncClient) -> None:
     body = application_body()
     assert (await http.post("/v1/applications", json=body)).status_code == 201

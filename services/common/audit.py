@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.auth import Principal, Role
 from services.common.tables import AuditRecord
 
-__all__ = ["AuditRecord", "record"]
+__all__ = ["AuditRecord", "entry", "record"]
 
 
 def record(
@@ -24,8 +24,22 @@ def record(
     outcome: str = "success",
 ) -> AuditRecord:
     """Add an audit row to the caller's transaction (field names and non-personal values only)."""
+    row = entry(actor, action, resource_type, resource_id, changes, outcome)
+    session.add(row)
+    return row
+
+
+def entry(
+    actor: Principal | None,
+    action: str,
+    resource_type: str,
+    resource_id: object,
+    changes: dict[str, Any] | None = None,
+    outcome: str = "success",
+) -> AuditRecord:
+    """The audit row `record` adds, for a caller that writes its rows itself (`services.common.db.insert_rows`)."""
     span = trace.get_current_span().get_span_context()
-    row = AuditRecord(
+    return AuditRecord(
         occurred_at=datetime.now(UTC),
         actor_type="system" if actor is None else ("service" if actor.has(Role.SERVICE) else "user"),
         actor_id="system" if actor is None else actor.subject,
@@ -36,5 +50,3 @@ def record(
         trace_id=format(span.trace_id, "032x") if span.is_valid else None,
         changes=changes or {},
     )
-    session.add(row)
-    return row

@@ -14,12 +14,16 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.settings import ServiceSettings
 from services.common.tables import plumbing_tables
 
-__all__ = ["SessionFactory", "ambient_session", "create_engine", "plumbing_tables", "session_factory", "transaction"]
+__all__ = [
+    "SessionFactory", "ambient_session", "create_engine", "insert_rows", "plumbing_tables", "session_factory",
+    "transaction",
+]  # fmt: skip
 
 _ambient: ContextVar[AsyncSession | None] = ContextVar("thamm_ambient_session", default=None)
 
@@ -77,6 +81,31 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         return
     async with sessions() as session, session.begin():
         yield session
+
+
+async def insert_rows(session: AsyncSession, *records: SQLModel) -> None:
+    """INSERT table-model objects at once, one statement per table, without the unit of work.
+
+    For hot paths whose new rows are answered from the objects in hand and never read back as ORM objects in
+    the same transaction: the unit of work's bookkeeping (state tracking, dependency sort, reading server
+    defaults back) cost more than the statements. Columns left None that have a default get it.
+    """
+    connection = await session.connection()
+    for table, rows in _by_table(records).items():
+        await connection.execute(table.insert(), rows)
+
+
+def _by_table(records: tuple[SQLModel, ...]) -> dict[Any, list[dict[str, Any]]]:
+    grouped: dict[Any, list[dict[str, Any]]] = {}
+    for record in records:
+        table = record.__table__  # type: ignore[attr-defined]
+        row = {
+            c.key: getattr(record, c.key)
+            for c in table.columns
+            if getattr(record, c.key) is not None or (c.server_default is None and c.default is None)
+        }
+        grouped.setdefault(table, []).append(row)
+    return grouped
 
 
 @asynccontextmanager

@@ -28,7 +28,7 @@ from services.applications.tables import ApplicationRecord, CandidateKeyRecord, 
 from services.common import audit
 from services.common.auth import Principal
 from services.common.crypto import encrypt_field, keyed_hash
-from services.common.db import transaction
+from services.common.db import insert_rows, transaction
 from services.common.idempotency import concerns
 from services.common.outbox import add_events
 from services.common.problems import invalid
@@ -122,21 +122,23 @@ async def create_application(
             raise domain.DuplicateCandidate("a candidate with this national ID number is already registered")
         candidate, wrapped = _new_candidate(ctx, c, national_id, id_hash, same_name)
         concerns(candidate.id)
-        session.add(candidate)
+        # The new rows go out as plain INSERTs: the answer is built from these objects, nothing reads them back.
+        candidate.created_at = datetime.now(UTC)
         try:
-            await session.flush()  # the candidate row first: the rows below reference it
+            await insert_rows(session, candidate)  # first: the rows below reference it
         except IntegrityError:  # a concurrent registration of the same CNIE committed first
             raise domain.DuplicateCandidate("a candidate with this national ID number is already registered") from None
-        session.add(CandidateKeyRecord(candidate_id=candidate.id, wrapped_key=wrapped))
         await record_consents(session, candidate.id, command.consents)
         flags = ["possible_duplicate_name_dob"] if matches else []
         application = ApplicationRecord(
             candidate_id=candidate.id, status=Status.DRAFT.value, region=c.region,
             occupation_codes=list(command.occupation_codes), review_flags=flags,
+            created_at=candidate.created_at, updated_at=candidate.created_at,
         )  # fmt: skip
-        session.add(application)
         changes = {"candidate_id": str(candidate.id), "review_flags": flags}
-        audit.record(session, actor, "application.create", "application", application.id, changes)
+        trail = audit.entry(actor, "application.create", "application", application.id, changes)
+        key = CandidateKeyRecord(candidate_id=candidate.id, wrapped_key=wrapped)
+        await insert_rows(session, key, application, trail)
     return application, candidate, {consent.purpose.value: consent.granted for consent in command.consents}
 
 

@@ -315,3 +315,40 @@ async def test_the_relay_purges_published_rows_past_retention(backbone: Backbone
         assert await conn.fetchval("SELECT count(*) FROM outbox WHERE event_id = $1", uuid.UUID(event_id)) == 0
     finally:
         await conn.close()
+
+
+async def test_rows_written_without_the_unit_of_work_get_their_defaults_and_events_keep_their_order(
+    backbone: Backbone,
+) -> None:
+    """`insert_rows` (one INSERT per table) and `add_events` (one INSERT for several events) as a hot path uses
+    them: database defaults filled in, every row there, the events in the order given."""
+    from services.common import audit
+    from services.common.db import insert_rows, transaction
+    from services.common.outbox import add_events
+    from services.common.tables import InboxRecord
+
+    group, key = f"g-rows-{uuid.uuid4().hex[:6]}", uuid.uuid4()
+    first = audit.entry(None, "thing.create", "thing", key, {"fields": ["a"]})
+    second = audit.entry(None, "thing.update", "thing", key)
+    claimed = InboxRecord(consumer_group=group, event_id="e-1", event_type="t", topic="t", partition=0, offset=1)
+    events = [CheckinRecorded(candidate_id=key, checkin_id=uuid.uuid4(), training_year=1, risk_level=r) for r in
+              ("low", "medium", "high")]  # fmt: skip
+    async with transaction(backbone.sessions) as session:
+        await insert_rows(session, first, claimed, second)
+        await add_events(session, events, source="/thamm/test", aggregate_type="test")
+    conn = await asyncpg.connect(backbone.settings.asyncpg_dsn)
+    try:
+        trail = await conn.fetch(
+            "SELECT action, changes::text FROM audit_event WHERE resource_id = $1 ORDER BY action", str(key)
+        )
+        assert [(r["action"], json.loads(r["changes"])) for r in trail] == [
+            ("thing.create", {"fields": ["a"]}), ("thing.update", {}),
+        ]  # fmt: skip
+        assert await conn.fetchval("SELECT received_at IS NOT NULL FROM inbox WHERE consumer_group = $1", group)
+        rows = await conn.fetch(
+            "DELETE FROM outbox WHERE aggregate_id = $1 RETURNING position, payload::text", str(key)
+        )  # taken out again: no relay of this test's database should publish them to the real topic
+        risks = [json.loads(r["payload"])["risk_level"] for r in sorted(rows, key=lambda r: r["position"])]
+        assert risks == ["low", "medium", "high"]
+    finally:
+        await conn.close()

@@ -103,7 +103,7 @@ class EventConsumer:
         self._stop.set()
 
     async def run(self) -> None:
-        """Consume until stop(); offsets are committed per partition after each batch's transactions."""
+        """Consume until stop(); offsets are committed after each cycle's transactions, while the next is read."""
         client_id = self.client_id or self.group
         self._consumer = manual_commit_consumer(
             self.bootstrap_servers, *self.topics, group_id=self.group, client_id=client_id
@@ -111,16 +111,25 @@ class EventConsumer:
         self._producer = idempotent_producer(self.bootstrap_servers, client_id=f"{client_id}-dlq", linger_ms=0)
         await self._producer.start()
         await self._consumer.start()
+        committing: asyncio.Task[None] | None = None
         try:
             while not self._stop.is_set():
+                if committing is not None and committing.done():
+                    committing.result()  # what stops the consumer in a commit stops it here, one cycle on
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
                 # Partitions in parallel, each in order: per-key order holds, the database works for all.
                 offsets = await self._process_batches(batches)
-                if offsets:  # one commit per cycle, for every partition at once
-                    await self.commit(offsets)
+                if offsets:  # one commit per cycle, for every partition at once, sent while the next batch is
+                    # read and applied (the inbox absorbs what a lost commit redelivers); commits stay in order
+                    if committing is not None:
+                        await committing
+                    committing = asyncio.create_task(self.commit(offsets))
                 await self._observe(batches)
                 await self._purge_inbox()
         finally:
+            if committing is not None:
+                with contextlib.suppress(Exception):
+                    await committing
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
             with contextlib.suppress(Exception):

@@ -66,8 +66,10 @@ class OutboxRelay:
 
     def __init__(self, settings: ServiceSettings, producer: AIOKafkaProducer | None = None) -> None:
         self.settings = settings
+        # No linger: a batch's records are all queued before the producer's sender runs, so they travel
+        # together anyway, and a lone event is not held back 5 ms.
         self.producer = producer or idempotent_producer(
-            settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay"
+            settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-relay", linger_ms=0
         )
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()

@@ -54,7 +54,7 @@ class ServiceSettings(BaseSettings):
     )
     otel_endpoint: str | None = Field(default=None, description="OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318")
     relay_poll_interval_s: float = Field(
-        default=0.05,
+        default=0.02,
         gt=0,
         description="Longest wait between looks at the pending rows when idle (from 5 ms, doubling while idle).",
     )

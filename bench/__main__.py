@@ -72,7 +72,9 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
             print(
                 f"commit -> consumer commit, open loop at {f.latency_rate_eps:.0f} ev/s (half the path's maximum):\n"
                 f"  p50 / p99 / p99.9                 {f.latency_p50_ms:7.1f} ms / {f.latency_p99_ms:.1f} ms"
-                f" / {f.latency_p999_ms:.1f} ms"
+                f" / {f.latency_p999_ms:.1f} ms   (the machine's CPUs {f.latency_cpu_busy_pct:.0f}% busy)\n"
+                f"  at a tenth of the maximum, {f.light_rate_eps:.0f} ev/s: p50 / p99"
+                f"  {f.light_p50_ms:.1f} ms / {f.light_p99_ms:.1f} ms"
             )
             print()
         if "applications" in selected:

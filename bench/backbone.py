@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import psutil
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
@@ -40,6 +41,10 @@ class BackboneFigures:
     latency_p999_ms: float = 0.0
     latency_rate_eps: float = 0.0
     raw_insert_eps: float = 0.0
+    latency_cpu_busy_pct: float = 0.0  # the machine's CPUs, busy share over the half-load run
+    light_rate_eps: float = 0.0  # the same path at a tenth of its maximum
+    light_p50_ms: float = 0.0
+    light_p99_ms: float = 0.0
 
 
 def _event(key: uuid.UUID) -> CheckinRecorded:
@@ -97,7 +102,9 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
 
 
-async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, float, list[float], float, float]:
+async def pipeline(
+    settings: StackSettings, n: int, paced: int
+) -> tuple[float, float, list[float], float, float, float, list[float]]:
     """(pipeline events/s, outbox writes/s, sorted latencies in ms, the open-loop rate) through outbox, relay,
     Kafka and the inbox consumer. An effect counts once the consumer's transaction has committed."""
     await create_databases(settings.postgres_admin_dsn, ("bench",))
@@ -177,24 +184,32 @@ async def pipeline(settings: StackSettings, n: int, paced: int) -> tuple[float, 
     # Latency: an open-loop stream at half the path's maximum rate (each write starts on its schedule, whether
     # or not the ones before have finished), from the writer's commit to the consumer's commit. The path's
     # maximum is the slower of the outbox writes (one event per transaction) and the relay-to-consumer drain.
+    # Writer, relay, consumer, PostgreSQL and Kafka share the machine's CPUs; how busy they were is reported,
+    # and the same path at a tenth of its maximum shows its latency apart from that contention.
+    async def paced_run(rate: float, count: int, first: int) -> tuple[list[float], float]:
+        commit_times: dict[str, float] = {}
+
+        async def one_at(i: int, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            commit_times[await write_one(i)] = time.time()
+
+        psutil.cpu_percent(None)
+        t0 = time.perf_counter() + 0.1
+        await asyncio.gather(*(one_at(first + i, t0 + i / rate) for i in range(count)))
+        busy = psutil.cpu_percent(None)
+        while not set(commit_times) <= set(effect_times):
+            await asyncio.sleep(0.05)
+            read_effects()
+        return sorted((effect_times[i] - t) * 1000 for i, t in commit_times.items()), busy
+
     rate = min(pipeline_eps, write_eps) / 2
-    commit_times: dict[str, float] = {}
-
-    async def one_at(i: int, at: float) -> None:
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        commit_times[await write_one(i)] = time.time()
-
-    t0 = time.perf_counter() + 0.1
-    await asyncio.gather(*(one_at(i, t0 + i / rate) for i in range(paced)))
-    while not set(commit_times) <= set(effect_times):
-        await asyncio.sleep(0.05)
-        read_effects()
-    latencies = sorted((effect_times[i] - t) * 1000 for i, t in commit_times.items())
+    latencies, busy = await paced_run(rate, paced, n)
+    light, _ = await paced_run(rate / 5, max(200, paced // 5), n + paced)
     for process in (relay, consumer):
         process.terminate()
         await asyncio.wait_for(process.wait(), 20)
     await engine.dispose()
-    return pipeline_eps, write_eps, latencies, rate, raw_insert_eps
+    return pipeline_eps, write_eps, latencies, rate, raw_insert_eps, busy, light
 
 
 async def raw_inserts(url: str, n: int, writers: int = 20) -> float:
@@ -232,8 +247,10 @@ async def run(settings: StackSettings, n: int = 10000, paced: int = 3000) -> Bac
     await ensure_topics(settings.kafka_bootstrap, [topic], partitions=6)
     size = len(PAYLOAD_EVENT.model_dump_json())
     perf = await asyncio.to_thread(producer_performance, settings, topic, n * 10, size)
-    eps, write_eps, latencies, rate, raw_insert_eps = await pipeline(settings, n, paced)
+    eps, write_eps, latencies, rate, raw_insert_eps, busy, light = await pipeline(settings, n, paced)
     return BackboneFigures(
         raw, perf, eps, write_eps, statistics.median(latencies), _percentile(latencies, 0.99), n,
         latency_p999_ms=_percentile(latencies, 0.999), latency_rate_eps=rate, raw_insert_eps=raw_insert_eps,
+        latency_cpu_busy_pct=busy, light_rate_eps=rate / 5, light_p50_ms=statistics.median(light),
+        light_p99_ms=_percentile(light, 0.99),
     )  # fmt: skip

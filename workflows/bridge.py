@@ -6,7 +6,6 @@ never reused), so a redelivered event cannot start a second run; the workflow ig
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -141,5 +140,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    from services.common.runner import run_async
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(main())
+    run_async(main())  # on uvloop, as every consumer

@@ -159,16 +159,13 @@ async def open_journeys(stack: StackSettings, n: int, wave: int = 200) -> float:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
-    from bench.journey import _start, quiet_runtime
+    from bench.journey import _start, quiet_runtime, worker_collector
     from tests.support.stubs import FakeServices
     from workflows.converter import data_converter
     from workflows.journey import ApprenticeJourneyWorkflow
     from workflows.worker import WORKFLOWS, workflow_runner
 
-    # This process stands for the journey worker here, which runs with the collector's own settings (the
-    # services' tune_gc lets more young garbage build up between collections, a little more memory).
-    gc.unfreeze()
-    gc.set_threshold(700, 10, 10)
+    worker_collector()  # this process stands for the journey worker here
     client = await Client.connect(stack.temporal_address, data_converter=data_converter,
                                   runtime=quiet_runtime())  # fmt: skip
     queue = f"bench-scale-{uuid.uuid4().hex[:6]}"

@@ -8,6 +8,8 @@ import contextlib
 import gc
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -164,23 +166,30 @@ async def noop(client: Client, queue: str, n: int, concurrency: int = 50) -> flo
     return time.perf_counter() - started
 
 
-def worker_collector() -> None:
-    """Python's own collector settings, as the journey worker runs them (the bench process tunes its collector
-    like a service's, which lets more young garbage build up between collections: a little more memory)."""
+@contextmanager
+def worker_collector() -> Iterator[None]:
+    """Python's own collector settings for the block, as the journey worker runs them (the rest of the bench
+    process stands for services' processes and runs with their tuned collector)."""
+    threshold = gc.get_threshold()
     gc.unfreeze()
     gc.set_threshold(700, 10, 10)
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.set_threshold(*threshold)
 
 
 async def open_journeys_memory(client: Client, queue: str, n: int) -> float:
     """MiB of worker memory per 1,000 journeys held open in the worker's cache."""
-    worker_collector()
-    gc.collect()
-    before = psutil.Process().memory_info().rss
-    handles = await asyncio.gather(*(_start(client, queue, uuid.uuid4()) for _ in range(n)))
-    for handle in handles:  # make sure each has run its first task and sits in the cache
-        await handle.query(ApprenticeJourneyWorkflow.stage)
-    gc.collect()
-    after = psutil.Process().memory_info().rss
+    with worker_collector():
+        gc.collect()
+        before = psutil.Process().memory_info().rss
+        handles = await asyncio.gather(*(_start(client, queue, uuid.uuid4()) for _ in range(n)))
+        for handle in handles:  # make sure each has run its first task and sits in the cache
+            await handle.query(ApprenticeJourneyWorkflow.stage)
+        gc.collect()
+        after = psutil.Process().memory_info().rss
     await asyncio.gather(*(h.terminate("benchmark") for h in handles))
     return float(after - before) / (1024 * 1024) / n * 1000
 

@@ -165,7 +165,6 @@ async def open_journeys(stack: StackSettings, n: int, wave: int = 200) -> float:
     from workflows.journey import ApprenticeJourneyWorkflow
     from workflows.worker import WORKFLOWS, workflow_runner
 
-    worker_collector()  # this process stands for the journey worker here
     client = await Client.connect(stack.temporal_address, data_converter=data_converter,
                                   runtime=quiet_runtime())  # fmt: skip
     queue = f"bench-scale-{uuid.uuid4().hex[:6]}"
@@ -189,11 +188,12 @@ async def open_journeys(stack: StackSettings, n: int, wave: int = 200) -> float:
                       max_cached_workflows=n + 500, max_concurrent_workflow_tasks=100,
                       workflow_runner=workflow_runner()):  # fmt: skip
         await close(await open_many(300))  # warm-up: imports, caches, the runner's first modules
-        gc.collect()
-        before = psutil.Process().memory_info().rss
-        handles = await open_many(n)
-        gc.collect()
-        after = psutil.Process().memory_info().rss
+        with worker_collector():  # this process stands for the journey worker here
+            gc.collect()
+            before = psutil.Process().memory_info().rss
+            handles = await open_many(n)
+            gc.collect()
+            after = psutil.Process().memory_info().rss
         await close(handles)
     return float(after - before) / 1024 / n
 

@@ -1,9 +1,12 @@
-"""Settings and tokens shared by the API tests."""
+"""Settings, tokens and outbox reads shared by the API tests."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, TypeVar
+
+import asyncpg
 
 from deploy.local.settings import StackSettings
 from services.applications.config import ApplicationsSettings
@@ -69,3 +72,15 @@ def token(role: str = "case_officer", subject: str = "officer-1", **kw: Any) -> 
 
 def auth(role: str = "case_officer", subject: str = "officer-1", **kw: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(role, subject, **kw)}"}
+
+
+async def outbox_events(settings: ServiceSettings, aggregate_id: object) -> list[dict[str, Any]]:
+    """The service's outbox rows for one aggregate, oldest first: `{"type": <event name>, **payload}` each."""
+    conn = await asyncpg.connect(settings.asyncpg_dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT event_type, payload FROM outbox WHERE aggregate_id = $1 ORDER BY position", str(aggregate_id)
+        )
+    finally:
+        await conn.close()
+    return [{"type": r["event_type"].split(".")[2], **json.loads(r["payload"])} for r in rows]

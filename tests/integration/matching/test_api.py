@@ -8,13 +8,13 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from services.matching.config import MatchingSettings
 from services.matching.tables import ProfileRecord
 from tests.support.helpers import auth
+from tests.support.helpers import outbox_events as events
 
 pytestmark = pytest.mark.integration
 
@@ -32,19 +32,6 @@ def client(app: Any, role: str = "case_officer", subject: str = "officer-1", **k
 
 def employer_client(app: Any, employer_id: str) -> httpx.AsyncClient:
     return client(app, "employer", f"hr-{employer_id[:8]}", employer_id=employer_id)
-
-
-async def events(settings: MatchingSettings, key: object) -> list[dict[str, Any]]:
-    conn = await asyncpg.connect(settings.asyncpg_dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT event_type, payload FROM outbox WHERE aggregate_id = $1 ORDER BY position", str(key)
-        )
-    finally:
-        await conn.close()
-    import json
-
-    return [{"type": r["event_type"].split(".")[2], **json.loads(r["payload"])} for r in rows]
 
 
 def employer_body(name: str = "Gasthof Sonne GmbH", land: str = "DE-BY") -> dict[str, Any]:

@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -18,6 +17,7 @@ from services.monitoring.config import MonitoringSettings
 from services.monitoring.handlers.grievances import escalate_overdue
 from services.monitoring.tables import PersonStatsRecord
 from tests.support.helpers import auth
+from tests.support.helpers import outbox_events as outbox
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +28,6 @@ START = TODAY + timedelta(days=60)
 def client(app: Any, role: str = "case_officer", subject: str = "follow-up-officer-1") -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://monitoring",
                              headers=auth(role, subject))  # fmt: skip
-
-
-async def outbox(settings: MonitoringSettings, candidate_id: object) -> list[dict[str, Any]]:
-    conn = await asyncpg.connect(settings.asyncpg_dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT event_type, payload FROM outbox WHERE aggregate_id = $1 ORDER BY position", str(candidate_id)
-        )
-    finally:
-        await conn.close()
-    return [{"type": r["event_type"].split(".")[2], **json.loads(r["payload"])} for r in rows]
 
 
 async def start(app: Any, **kw: Any) -> dict[str, Any]:

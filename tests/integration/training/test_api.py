@@ -7,12 +7,11 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from services.training.config import TrainingSettings
-from tests.support.helpers import auth
+from tests.support.helpers import auth, outbox_events
 
 pytestmark = pytest.mark.integration
 
@@ -25,14 +24,7 @@ def client(app: Any, role: str = "case_officer", subject: str = "officer-1", **k
 
 
 async def events(settings: TrainingSettings, candidate_id: object) -> list[str]:
-    conn = await asyncpg.connect(settings.asyncpg_dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY position", str(candidate_id)
-        )
-    finally:
-        await conn.close()
-    return [r["event_type"].split(".")[2] for r in rows]
+    return [event["type"] for event in await outbox_events(settings, candidate_id)]
 
 
 def cohort_body(site: str = "goethe-rabat", capacity: int = 10, **kw: Any) -> dict[str, Any]:

@@ -9,13 +9,13 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from services.visa.config import VisaSettings
 from services.visa.domain import add_months
 from tests.support.helpers import auth
+from tests.support.helpers import outbox_events as events
 
 pytestmark = pytest.mark.integration
 
@@ -29,17 +29,6 @@ def client(app: Any, role: str = "case_officer", subject: str = "visa-officer-1"
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://visa", headers=auth(role, subject)
     )
-
-
-async def events(settings: VisaSettings, candidate_id: object) -> list[dict[str, Any]]:
-    conn = await asyncpg.connect(settings.asyncpg_dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT event_type, payload FROM outbox WHERE aggregate_id = $1 ORDER BY position", str(candidate_id)
-        )
-    finally:
-        await conn.close()
-    return [{"type": r["event_type"].split(".")[2], **json.loads(r["payload"])} for r in rows]
 
 
 async def open_case(app: Any, accelerated: bool = False, **kw: Any) -> dict[str, Any]:

@@ -193,35 +193,39 @@ async def open_loop(
     return statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
 
 
-async def run(
-    stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
-) -> list[Figures]:
-    db = "bench_applications"
+async def migrated_database(stack: StackSettings, db: str) -> ApplicationsSettings:
+    """A fresh applications database at the newest revision, with new keys; the settings to reach it."""
     await stack.provision_database(db)
     _, public = ensure_dev_keys()
     settings = ApplicationsSettings(
-        database_url=stack.database_url(db),
-        migration_database_url=stack.database_url(db, "owner"),
-        master_key=new_key_b64(),
-        hash_key=new_key_b64(),
-        auth_public_key_file=public,
+        database_url=stack.database_url(db), migration_database_url=stack.database_url(db, "owner"),
+        master_key=new_key_b64(), hash_key=new_key_b64(), auth_public_key_file=public,
         kafka_bootstrap_servers=stack.kafka_bootstrap,
-    )
+    )  # fmt: skip
     await upgrade_to_head(settings, MIGRATIONS)
+    return settings
+
+
+def service_env(stack: StackSettings, settings: ApplicationsSettings, port: int) -> dict[str, str]:
+    """The environment of an applications API process serving `settings`' database on `port`."""
+    return {
+        **os.environ, "APPLICATIONS_DATABASE_URL": settings.database_url,
+        "APPLICATIONS_MASTER_KEY": settings.master_key, "APPLICATIONS_HASH_KEY": settings.hash_key,
+        "APPLICATIONS_AUTH_PUBLIC_KEY_FILE": str(settings.auth_public_key_file),
+        "APPLICATIONS_HTTP_PORT": str(port), "APPLICATIONS_DOCUMENT_DIR": str(stack.run_dir / "docs"),
+        "APPLICATIONS_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+    }  # fmt: skip
+
+
+async def run(
+    stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
+) -> list[Figures]:
+    settings = await migrated_database(stack, "bench_applications")
     ids = await seed(settings.owner_database_url.replace("postgresql+asyncpg:", "postgresql:"), settings, candidates)
     token = dev_token("case_officer", "bench")
     headers = {"Authorization": f"Bearer {token}"}
     ports = {"service": free_port(), "bare": free_port(), "asyncpg": free_port(), "same-work": free_port()}
-    env = {
-        **os.environ,
-        "APPLICATIONS_DATABASE_URL": settings.database_url,
-        "APPLICATIONS_MASTER_KEY": settings.master_key,
-        "APPLICATIONS_HASH_KEY": settings.hash_key,
-        "APPLICATIONS_AUTH_PUBLIC_KEY_FILE": str(public),
-        "APPLICATIONS_HTTP_PORT": str(ports["service"]),
-        "APPLICATIONS_DOCUMENT_DIR": str(stack.run_dir / "docs"),
-        "APPLICATIONS_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
-    }
+    env = service_env(stack, settings, ports["service"])
     py = sys.executable
 
     def serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

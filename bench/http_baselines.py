@@ -39,8 +39,8 @@ def bare_app() -> FastAPI:
     return app
 
 
-def asyncpg_app(dsn: str) -> FastAPI:
-    """FastAPI over a raw asyncpg pool: one SELECT by primary key, one INSERT."""
+def _pooled_app(dsn: str) -> FastAPI:
+    """A FastAPI app holding a raw asyncpg pool (`app.state.pool`) for its lifetime."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +48,13 @@ def asyncpg_app(dsn: str) -> FastAPI:
         yield
         await app.state.pool.close()
 
-    app = FastAPI(lifespan=lifespan)
+    return FastAPI(lifespan=lifespan)
+
+
+def asyncpg_app(dsn: str) -> FastAPI:
+    """FastAPI over a raw asyncpg pool: one SELECT by primary key, one INSERT."""
+
+    app = _pooled_app(dsn)
 
     @app.get("/v1/applications/{application_id}")
     async def read(application_id: uuid.UUID, request: Request) -> dict[str, Any]:
@@ -98,13 +104,7 @@ def same_work_app(dsn: str) -> FastAPI:
     keys, hash_key = KeyWrapper(decode_key(settings.master_key)), decode_key(settings.hash_key)
     source = source_of("applications")
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(dsn, min_size=5, max_size=10)
-        yield
-        await app.state.pool.close()
-
-    app = FastAPI(lifespan=lifespan)
+    app = _pooled_app(dsn)
 
     @app.post("/v1/applications", status_code=201)
     async def create(request: Request) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import sys
 import time
@@ -21,13 +20,10 @@ from typing import Any
 
 import asyncpg
 
-from bench.applications import MIGRATIONS, open_loop
+from bench.applications import migrated_database, open_loop, service_env
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import free_port, serve_http
-from services.applications.config import ApplicationsSettings
-from services.common.auth import dev_token, ensure_dev_keys
-from services.common.crypto import new_key_b64
-from services.common.migrations import upgrade_to_head
+from services.common.auth import dev_token
 
 STATUSES = (("draft", 10), ("submitted", 45), ("preselected", 25), ("rejected", 15), ("withdrawn", 5))
 REGIONS = ("tanger-tetouan-al-hoceima", "oriental", "fes-meknes", "rabat-sale-kenitra", "beni-mellal-khenifra",
@@ -114,24 +110,10 @@ def list_queries() -> list[tuple[str, dict[str, str]]]:
 
 
 async def applications_lists(stack: StackSettings, n: int, rate: float = 40.0, total: int = 400) -> list[ListFigure]:
-    db = "bench_scale_applications"
-    await stack.provision_database(db)
-    _, public = ensure_dev_keys()
-    settings = ApplicationsSettings(
-        database_url=stack.database_url(db), migration_database_url=stack.database_url(db, "owner"),
-        master_key=new_key_b64(), hash_key=new_key_b64(), auth_public_key_file=public,
-        kafka_bootstrap_servers=stack.kafka_bootstrap,
-    )  # fmt: skip
-    await upgrade_to_head(settings, MIGRATIONS)
+    settings = await migrated_database(stack, "bench_scale_applications")
     await seed(settings.owner_database_url.replace("postgresql+asyncpg:", "postgresql:"), n)
     port = free_port()
-    env = {
-        **os.environ, "APPLICATIONS_DATABASE_URL": settings.database_url,
-        "APPLICATIONS_MASTER_KEY": settings.master_key, "APPLICATIONS_HASH_KEY": settings.hash_key,
-        "APPLICATIONS_AUTH_PUBLIC_KEY_FILE": str(public),
-        "APPLICATIONS_HTTP_PORT": str(port), "APPLICATIONS_DOCUMENT_DIR": str(stack.run_dir / "docs"),
-        "APPLICATIONS_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
-    }  # fmt: skip
+    env = service_env(stack, settings, port)
     server = serve_http([sys.executable, "-m", "services.applications", "api"], env=env, port=port,
                         log=stack.run_dir / "logs" / f"bench-scale-{port}.log", cwd=REPO_ROOT)  # fmt: skip
     headers = {"Authorization": f"Bearer {dev_token('case_officer', 'bench')}"}
@@ -230,15 +212,7 @@ async def purges(stack: StackSettings, rows: int) -> tuple[int, float, int, floa
     from services.common.inbox import purge as purge_inbox
     from services.common.relay import OutboxRelay
 
-    db = "bench_scale_purge"
-    await stack.provision_database(db)
-    _, public = ensure_dev_keys()
-    settings = ApplicationsSettings(
-        database_url=stack.database_url(db), migration_database_url=stack.database_url(db, "owner"),
-        master_key=new_key_b64(), hash_key=new_key_b64(), auth_public_key_file=public,
-        kafka_bootstrap_servers=stack.kafka_bootstrap,
-    )  # fmt: skip
-    await upgrade_to_head(settings, MIGRATIONS)
+    settings = await migrated_database(stack, "bench_scale_purge")
     dsn = settings.asyncpg_dsn
     conn = await asyncpg.connect(dsn)
     try:

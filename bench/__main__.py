@@ -82,11 +82,18 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
             _record(results, "applications", rows)
             print("== applications API: 10,000 seeded candidates, 16 concurrent clients, one server process ==")
             by_name = {r.name: r for r in rows}
-            print(f"{'closed loop (16 clients)':<44} {'':>8}         then open loop at half bare's maximum")
+            print(f"{'closed loop (16 connections)':<44} {'':>8}         server CPU   load generator")
             for row in rows:
                 print(
                     f"{row.name:<44} {row.rps:8.0f} req/s   p50 {row.p50_ms:6.1f} ms   p99 {row.p99_ms:6.1f} ms"
-                    f"   | {row.open_rate:5.0f}/s: p50 {row.open_p50_ms:6.1f} ms  p99 {row.open_p99_ms:6.1f} ms"
+                    f"   {row.server_cpu_ms:5.2f} ms/req ({row.server_busy_pct:3.0f}% of a core)"
+                    f"   {row.client_busy_pct:3.0f}% of a core"
+                )
+            print("open loop                                    at half bare's maximum          at half its own")
+            for row in rows:
+                print(
+                    f"{row.name:<44} {row.open_rate:5.0f}/s: p50 {row.open_p50_ms:7.1f} ms  p99 {row.open_p99_ms:7.1f} ms"
+                    f"   {row.own_rate:5.0f}/s: p50 {row.own_p50_ms:6.1f} ms  p99 {row.own_p99_ms:6.1f} ms"
                 )
             for op in ("GET /v1/applications/{id}", "POST /v1/applications"):
                 service = by_name[f"{op} [service]"]
@@ -94,7 +101,7 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
                     other = by_name[f"{op} [{base}]"]
                     print(
                         f"  {op:<30} service / {base:<8} throughput {service.rps / other.rps:6.3f}"
-                        f"   p99 {service.p99_ms / other.p99_ms:6.2f}x"
+                        f"   CPU per request {service.server_cpu_ms / other.server_cpu_ms:6.2f}x"
                     )
             print()
         if "journey" in selected:

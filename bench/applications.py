@@ -11,13 +11,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import asyncpg
-import httpx
+import psutil
 
+from bench.loadgen import LoadClient, Request, RequestFactory
 from deploy.local.demo_data import application_body
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import free_port, serve_http
@@ -38,6 +38,17 @@ class Figures:
     open_rate: float = 0.0
     open_p50_ms: float = 0.0
     open_p99_ms: float = 0.0
+    server_cpu_ms: float = 0.0  # the server's CPU per request, closed loop
+    server_busy_pct: float = 0.0  # of one core, closed loop
+    client_busy_pct: float = 0.0  # the load generator's, of one core, closed loop
+    own_rate: float = 0.0  # half the server's own maximum
+    own_p50_ms: float = 0.0
+    own_p99_ms: float = 0.0
+
+
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UUID]:
@@ -131,31 +142,25 @@ async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UU
 
 
 async def load(
-    base: str,
-    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
-    *,
-    total: int,
-    concurrency: int,
-    headers: dict[str, str],
+    base: str, request: RequestFactory, *, total: int, concurrency: int, headers: dict[str, str]
 ) -> tuple[float, list[float]]:
     """(seconds, each request's seconds) for `total` requests from `concurrency` workers; any non-2xx aborts."""
     latencies: list[float] = []
     remaining = total
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(client: LoadClient) -> None:
         nonlocal remaining
         while remaining > 0:
             remaining -= 1
             started = time.perf_counter()
-            response = await request(client)
+            status, body = await client.send(request())
             latencies.append(time.perf_counter() - started)
-            if response.status_code >= 300:
-                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+            if status >= 300:
+                raise RuntimeError(f"{status}: {body[:300]!r}")
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+    async with LoadClient(base, headers, connections=concurrency) as client:
         for _ in range(20):  # warm-up
-            await request(client)
+            await client.send(request())
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
@@ -163,29 +168,22 @@ async def load(
 
 
 async def open_loop(
-    base: str,
-    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
-    *,
-    rate: float,
-    total: int,
-    headers: dict[str, str],
+    base: str, request: RequestFactory, *, rate: float, total: int, headers: dict[str, str]
 ) -> tuple[float, float]:
     """(p50 ms, p99 ms) when requests start on a fixed schedule at `rate`/s, whether or not earlier ones are
     done (open loop: a slow answer does not slow the arrivals, so queueing shows in the latency)."""
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    timeout = httpx.Timeout(30, pool=None)  # a request waiting for a connection is queueing: it counts
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=timeout) as client:
-        for _ in range(20):  # warm-up: open the connections
-            await request(client)
+    async with LoadClient(base, headers, connections=64) as client:  # waiting for a connection is queueing
+        for _ in range(20):  # warm-up
+            await client.send(request())
 
         async def one(at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
             started = time.perf_counter()
-            response = await request(client)
+            status, body = await client.send(request())
             latencies.append(time.perf_counter() - started)
-            if response.status_code >= 300:
-                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+            if status >= 300:
+                raise RuntimeError(f"{status}: {body[:300]!r}")
 
         t0 = time.perf_counter() + 0.2
         await asyncio.gather(*(one(t0 + i / rate) for i in range(total)))
@@ -218,7 +216,7 @@ def service_env(stack: StackSettings, settings: ApplicationsSettings, port: int)
 
 
 async def run(
-    stack: StackSettings, *, candidates: int = 10000, requests: int = 3000, concurrency: int = 16
+    stack: StackSettings, *, candidates: int = 10000, requests: int = 6000, concurrency: int = 16
 ) -> list[Figures]:
     settings = await migrated_database(stack, "bench_applications")
     ids = await seed(settings.owner_database_url.replace("postgresql+asyncpg:", "postgresql:"), settings, candidates)
@@ -264,8 +262,20 @@ async def run(
         ),
     }
     figures: list[Figures] = []
-    operations: dict[tuple[str, str], tuple[str, Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]]] = {}
+    operations: dict[tuple[str, str], tuple[str, RequestFactory]] = {}
+    cpu: dict[tuple[str, str], list[tuple[float, float, float]]] = {}  # (server, client, wall) seconds a round
     serial = itertools.count()
+
+    def get() -> Request:
+        return ("GET", f"/v1/applications/{random.choice(ids)}", None)
+
+    def post() -> Request:
+        # A distinct person each time: the same name and birth date would make every POST a possible duplicate
+        # of all the earlier ones, and a random ID number repeats now and then.
+        n = next(serial)
+        return ("POST", "/v1/applications", application_body(f"Bench{n}", f"Post{n}", national_id_number=f"PB{n:06d}"))
+
+    me = psutil.Process()
     try:
         # Closed loop, in rounds: each round gives every server its share of the requests in turn, so a slower
         # or faster spell of this shared machine falls on all of them rather than on one.
@@ -274,39 +284,40 @@ async def run(
         for _ in range(rounds):
             for name, port in ports.items():
                 base = f"http://127.0.0.1:{port}"
-
-                async def get(client: httpx.AsyncClient) -> httpx.Response:
-                    return await client.get(f"/v1/applications/{random.choice(ids)}")
-
-                async def post(client: httpx.AsyncClient) -> httpx.Response:
-                    # A distinct person each time: the same name and birth date would make every POST a
-                    # possible duplicate of all the earlier ones, and a random ID number repeats now and then.
-                    n = next(serial)
-                    body = application_body(f"Bench{n}", f"Post{n}", national_id_number=f"PB{n:06d}")
-                    return await client.post("/v1/applications", json=body)
-
-                ops = (("GET /v1/applications/{id}", get), ("POST /v1/applications", post))
+                ops: tuple[tuple[str, RequestFactory], ...] = (
+                    ("GET /v1/applications/{id}", get), ("POST /v1/applications", post)
+                )  # fmt: skip
+                server = psutil.Process(servers[name].pid)
                 for op, request in ops[1:] if name == "same-work" else ops:  # the same-work server writes only
                     share = requests // rounds
+                    before = (_cpu(server), _cpu(me), time.perf_counter())
                     timing = await load(base, request, total=share, concurrency=concurrency, headers=headers)
+                    after = (_cpu(server), _cpu(me), time.perf_counter())
+                    cpu.setdefault((name, op), []).append(tuple(b - a for a, b in zip(before, after, strict=True)))  # type: ignore[arg-type]
                     timings.setdefault((name, op), []).append(timing)
                     operations[(name, op)] = (base, request)
         for (name, op), runs in timings.items():
             elapsed = sum(e for e, _ in runs)
             latencies = sorted(x for _, lat in runs for x in lat)
-            rps = sum(len(lat) for _, lat in runs) / elapsed
+            count = sum(len(lat) for _, lat in runs)
             p50, p99 = statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
-            figures.append(Figures(f"{op} [{name}]", rps, p50, p99))
-        # Latency, open loop, at half the bare server's maximum for the operation, the same rate for all.
+            server_s, client_s, wall = (sum(x) for x in zip(*cpu[(name, op)], strict=True))
+            figures.append(
+                Figures(f"{op} [{name}]", count / elapsed, p50, p99, server_cpu_ms=server_s / count * 1000,
+                        server_busy_pct=100 * server_s / wall, client_busy_pct=100 * client_s / wall)
+            )  # fmt: skip
+        # Latency, open loop: at half the bare server's maximum for the operation, the same rate for all; then
+        # at half each server's own maximum, its latency at half its load.
         for figure in figures:
             op, name = figure.name.rsplit(" [", 1)
-            rate = next(f.rps for f in figures if f.name == f"{op} [bare]") / 2
             target, call = operations[(name.rstrip("]"), op)]
-            count = max(200, min(int(rate * 3), requests))
-            figure.open_rate = rate
-            figure.open_p50_ms, figure.open_p99_ms = await open_loop(
-                target, call, rate=rate, total=count, headers=headers
-            )
+            figure.open_rate = next(f.rps for f in figures if f.name == f"{op} [bare]") / 2
+            figure.own_rate = figure.rps / 2
+            for rate, field in ((figure.open_rate, "open"), (figure.own_rate, "own")):
+                count = max(300, min(int(rate * 4), requests))
+                p50, p99 = await open_loop(target, call, rate=rate, total=count, headers=headers)
+                setattr(figure, f"{field}_p50_ms", p50)
+                setattr(figure, f"{field}_p99_ms", p99)
     finally:
         for proc in servers.values():
             proc.terminate()

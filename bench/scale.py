@@ -17,10 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 
 from bench.applications import migrated_database, open_loop, service_env
+from bench.loadgen import Request
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import free_port, serve_http
 from services.common.auth import dev_token
@@ -121,8 +123,8 @@ async def applications_lists(stack: StackSettings, n: int, rate: float = 40.0, t
     try:
         for name, query in list_queries():
 
-            async def get(client: Any, query: dict[str, str] = query) -> Any:
-                return await client.get("/v1/applications", params={**query, "limit": "50"})
+            def get(query: dict[str, str] = query) -> Request:
+                return ("GET", "/v1/applications?" + urlencode({**query, "limit": "50"}), None)
 
             p50, p99 = await open_loop(f"http://127.0.0.1:{port}", get, rate=rate, total=total, headers=headers)
             figures.append(ListFigure(name, query, rate, p50, p99))

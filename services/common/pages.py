@@ -6,9 +6,12 @@ import base64
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from services.common.problems import Problem
+
+if TYPE_CHECKING:
+    from services.common.db import SessionFactory
 
 V = TypeVar("V")
 I = TypeVar("I")  # noqa: E741
@@ -31,7 +34,7 @@ def decode_cursor(cursor: str, parse_value: Callable[[str], V], parse_id: Callab
 
 
 async def keyset_page(
-    sessions: Any,
+    sessions: SessionFactory,
     statement: Any,
     sort: Any,
     ident: Any,
@@ -51,7 +54,7 @@ async def keyset_page(
         after, id_ = decode_cursor(cursor, parse, uuid.UUID)
         statement = statement.where(sa.tuple_(sort, ident) > sa.tuple_(sa.literal(after), sa.literal(id_)))
     statement = statement.order_by(sort, ident).limit(limit + 1)
-    async with sessions() as session:
+    async with sessions.reads() as session:
         rows = list((await session.exec(statement)).all())
     items = rows[:limit]
     if len(rows) <= limit:

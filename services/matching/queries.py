@@ -68,17 +68,17 @@ def where(statement: Any, **filters: tuple[Any, Any]) -> Any:
 
 
 async def get_employer(ctx: MatchingContext, actor: Principal, employer_id: uuid.UUID) -> EmployerRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return await load_employer(session, employer_id, actor)
 
 
 async def get_position(ctx: MatchingContext, actor: Principal, position_id: uuid.UUID) -> PositionRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return await load_position(session, position_id, actor)
 
 
 async def get_profile(ctx: MatchingContext, candidate_id: uuid.UUID) -> ProfileRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         profile: ProfileRecord | None = await session.get(ProfileRecord, candidate_id)
     if profile is None or not profile.matchable:
         raise not_found("profile", candidate_id)
@@ -89,7 +89,7 @@ async def get_match_request(
     ctx: MatchingContext, request_id: uuid.UUID
 ) -> tuple[MatchRequestRecord, list[tuple[SuggestionRecord, PositionRecord, str | None]]]:
     """The request with its ranking (best first), each suggestion's position and the decision taken."""
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         request = await load_request(session, request_id)
         rows = await session.exec(
             select(SuggestionRecord, PositionRecord, DecisionRecord.decision)
@@ -108,7 +108,7 @@ async def get_match_request(
 async def get_shortlist(
     ctx: MatchingContext, actor: Principal, shortlist_id: uuid.UUID
 ) -> tuple[ShortlistRecord, ProfileRecord | None]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         entry = await load_shortlist(session, shortlist_id, actor)
         return entry, await session.get(ProfileRecord, entry.candidate_id)
 
@@ -119,7 +119,7 @@ async def list_shortlist(
     statement = scoped(actor, select(ShortlistRecord), col(ShortlistRecord.employer_id))
     statement = where(statement, position=(col(ShortlistRecord.position_id), position_id))
     entries, next_cursor = await page(ctx, statement, ShortlistRecord, limit, cursor)
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         ids = [e.candidate_id for e in entries]
         found = (await session.exec(select(ProfileRecord).where(col(ProfileRecord.candidate_id).in_(ids)))).all()
     profiles = {p.candidate_id: p for p in found}
@@ -127,7 +127,7 @@ async def list_shortlist(
 
 
 async def get_interview(ctx: MatchingContext, actor: Principal, interview_id: uuid.UUID) -> InterviewRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return (await load_interview(session, interview_id, actor))[0]
 
 
@@ -139,12 +139,12 @@ def through_shortlist(actor: Principal, model: Any, shortlist_id: uuid.UUID | No
 
 
 async def get_offer(ctx: MatchingContext, actor: Principal, offer_id: uuid.UUID) -> OfferRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return (await load_offer(session, offer_id, actor))[0]
 
 
 async def get_contract(ctx: MatchingContext, actor: Principal, contract_id: uuid.UUID) -> ContractRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return (await load_contract(session, contract_id, actor))[0]
 
 

@@ -52,7 +52,7 @@ async def list_cases(
 
 
 async def get_case(ctx: MonitoringContext, candidate_id: uuid.UUID) -> FollowUpCaseRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return await load_case(session, candidate_id)
 
 
@@ -83,7 +83,7 @@ async def list_tasks(
 
 
 async def checkins(ctx: MonitoringContext, candidate_id: uuid.UUID) -> list[CheckinRecord]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_case(session, candidate_id)
         statement = select(CheckinRecord).where(col(CheckinRecord.candidate_id) == candidate_id)
         return list((await session.exec(statement.order_by(col(CheckinRecord.held_on), col(CheckinRecord.id)))).all())
@@ -101,7 +101,7 @@ async def list_costs(
     )  # fmt: skip
     worker = 0
     if candidate_id is not None:
-        async with ctx.sessions() as session:
+        async with ctx.sessions.reads() as session:
             lines = (
                 await session.exec(select(LedgerLineRecord).where(col(LedgerLineRecord.candidate_id) == candidate_id))
             ).all()
@@ -120,7 +120,7 @@ async def list_alerts(
 
 
 async def custody(ctx: MonitoringContext, candidate_id: uuid.UUID) -> list[CustodyRecord]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_case(session, candidate_id)
         statement = select(CustodyRecord).where(col(CustodyRecord.candidate_id) == candidate_id)
         return list(
@@ -144,7 +144,7 @@ async def list_grievances(
 
 
 async def get_grievance(ctx: MonitoringContext, grievance_id: uuid.UUID) -> GrievanceRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         g: GrievanceRecord | None = await session.get(GrievanceRecord, grievance_id)
     if g is None:
         raise not_found("grievance", grievance_id)
@@ -160,7 +160,7 @@ class ReadModels:
 
 async def read_models(ctx: MonitoringContext) -> ReadModels:
     """Everything the indicators read, in one snapshot (one repeatable-read transaction)."""
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         people = list((await session.exec(select(PersonStatsRecord))).all())
         exams = list((await session.exec(select(ExamStatsRecord))).all())
@@ -170,7 +170,7 @@ async def read_models(ctx: MonitoringContext) -> ReadModels:
 
 async def alert_summary(ctx: MonitoringContext) -> dict[str, int]:
     """Counts for the dashboard: open fair-recruitment alerts, placements at risk, open and overdue grievances."""
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
 
         async def count(statement: Any) -> int:
             return int((await session.exec(statement)).one())

@@ -42,14 +42,14 @@ async def list_cohorts(
         after = sa.tuple_(CohortRecord.starts_on, CohortRecord.id)
         statement = statement.where(after > sa.tuple_(sa.literal(starts_on), sa.literal(cohort_id)))
     statement = statement.order_by(col(CohortRecord.starts_on), col(CohortRecord.id)).limit(limit + 1)
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         rows = list((await session.exec(statement)).all())
     page = rows[:limit]
     return page, encode_cursor(page[-1].starts_on, page[-1].id) if len(rows) > limit else None
 
 
 async def get_cohort(ctx: TrainingContext, actor: Principal, cohort_id: str) -> CohortRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return await load_cohort(session, cohort_id, actor)
 
 
@@ -81,21 +81,21 @@ async def list_enrolments(
         after = sa.tuple_(EnrolmentRecord.requested_at, EnrolmentRecord.id)
         statement = statement.where(after > sa.tuple_(sa.literal(requested_at), sa.literal(enrolment_id)))
     statement = statement.order_by(col(EnrolmentRecord.requested_at), col(EnrolmentRecord.id)).limit(limit + 1)
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         rows = list((await session.exec(statement)).all())
     page = rows[:limit]
     return page, encode_cursor(page[-1].requested_at, page[-1].id) if len(rows) > limit else None
 
 
 async def get_enrolment(ctx: TrainingContext, actor: Principal, enrolment_id: uuid.UUID) -> EnrolmentRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return await load_enrolment(session, enrolment_id, actor)
 
 
 async def attendance(
     ctx: TrainingContext, actor: Principal, enrolment_id: uuid.UUID, start: date, end: date
 ) -> tuple[int, int]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_enrolment(session, enrolment_id, actor)
         return await period_counts(session, enrolment_id, start, end)
 
@@ -103,7 +103,7 @@ async def attendance(
 async def exams_and_certificates(
     ctx: TrainingContext, actor: Principal, enrolment_id: uuid.UUID
 ) -> tuple[list[ExamRecord], list[CertificateRecord]]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_enrolment(session, enrolment_id, actor)
         exams = select(ExamRecord).where(col(ExamRecord.enrolment_id) == enrolment_id)
         certificates = select(CertificateRecord).where(col(CertificateRecord.enrolment_id) == enrolment_id)

@@ -38,13 +38,13 @@ async def list_cases(
 
 
 async def get_case(ctx: VisaContext, case_id: uuid.UUID) -> VisaCaseRecord:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         return await load_case(session, case_id)
 
 
 async def checklist(ctx: VisaContext, case_id: uuid.UUID) -> tuple[list[dict[str, object]], list[str]]:
     labels = {c.code: c.label for c in ctx.reference.checklist}
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_case(session, case_id)
         items = await items_of(session, case_id)
     rows = [{**i.model_dump(), "label": labels.get(i.code, i.code)} for i in items]
@@ -52,14 +52,14 @@ async def checklist(ctx: VisaContext, case_id: uuid.UUID) -> tuple[list[dict[str
 
 
 async def approvals(ctx: VisaContext, case_id: uuid.UUID) -> list[LabourApprovalRecord]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_case(session, case_id)
         statement = select(LabourApprovalRecord).where(col(LabourApprovalRecord.visa_case_id) == case_id)
         return list((await session.exec(statement.order_by(col(LabourApprovalRecord.attempt)))).all())
 
 
 async def costs(ctx: VisaContext, case_id: uuid.UUID) -> list[CostLineRecord]:
-    async with ctx.sessions() as session:
+    async with ctx.sessions.reads() as session:
         await load_case(session, case_id)
         statement = select(CostLineRecord).where(col(CostLineRecord.visa_case_id) == case_id)
         return list(

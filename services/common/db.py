@@ -8,11 +8,13 @@ Outside such a request they open sessions of their own, as usual.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,8 +23,8 @@ from services.common.settings import ServiceSettings
 from services.common.tables import plumbing_tables
 
 __all__ = [
-    "SessionFactory", "ambient_session", "create_engine", "insert_rows", "plumbing_tables", "session_factory",
-    "transaction",
+    "Rows", "SessionFactory", "ambient_session", "create_engine", "insert_rows", "plumbing_tables",
+    "session_factory", "transaction",
 ]  # fmt: skip
 
 _ambient: ContextVar[AsyncSession | None] = ContextVar("thamm_ambient_session", default=None)
@@ -100,29 +102,127 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
-async def insert_rows(session: AsyncSession, *records: SQLModel) -> None:
-    """INSERT table-model objects at once, one statement per table, without the unit of work.
+@dataclass(frozen=True)
+class Rows:
+    """Plain rows of one table (dicts keyed by column name) for `insert_rows`, beside table-model objects."""
+
+    table: sa.Table
+    values: Sequence[dict[str, Any]]
+
+
+async def insert_rows(session: AsyncSession, *records: SQLModel | Rows) -> None:
+    """INSERT new rows of several tables in one statement, without the unit of work.
 
     For hot paths whose new rows are answered from the objects in hand and never read back as ORM objects in
     the same transaction: the unit of work's bookkeeping (state tracking, dependency sort, reading server
-    defaults back) cost more than the statements. Columns left None that have a default get it.
+    defaults back) cost more than the statements, and each statement its own round trip. Each table's rows
+    are one multi-row INSERT, in the order given, and several tables are data-modifying CTEs of the same
+    statement: a registration's candidate, key, consents, events, application and audit row go in one round
+    trip instead of six. PostgreSQL checks foreign keys at the end of the statement, so rows may reference
+    each other in any order. A column left None gets its default (the database's, or the column's own).
+    The text is made once per shape (tables, columns, rows) and kept, so its cache key is not walked again.
     """
+    groups = _by_table(records)
+    if not groups:
+        return
     connection = await session.connection()
-    for table, rows in _by_table(records).items():
-        await connection.execute(table.insert(), rows)
+    if sum(len(columns) * len(rows) for _, columns, rows in groups) <= _MAX_PARAMETERS:
+        statement, params = _statement(groups)
+        await connection.execute(statement, params)
+        return
+    for table, columns, rows in groups:  # too many values for one statement: a table at a time, in chunks
+        step = max(1, _MAX_PARAMETERS // len(columns))
+        for start in range(0, len(rows), step):
+            statement, params = _statement([(table, columns, rows[start : start + step])])
+            await connection.execute(statement, params)
 
 
-def _by_table(records: tuple[SQLModel, ...]) -> dict[Any, list[dict[str, Any]]]:
-    grouped: dict[Any, list[dict[str, Any]]] = {}
+#: asyncpg sends at most 32,767 parameters with a statement.
+_MAX_PARAMETERS = 30_000
+
+#: A cell that takes the column's database default.
+_DEFAULT = object()
+
+_Group = tuple[sa.Table, tuple[sa.Column[Any], ...], list[list[Any]]]
+
+
+def _by_table(records: tuple[SQLModel | Rows, ...]) -> list[_Group]:
+    """Per table, in first-seen order: the columns any row sets, and each row's cells in that order."""
+    dicts: dict[sa.Table, list[dict[str, Any]]] = {}
     for record in records:
-        table = record.__table__  # type: ignore[attr-defined]
-        row = {
-            c.key: getattr(record, c.key)
-            for c in table.columns
-            if getattr(record, c.key) is not None or (c.server_default is None and c.default is None)
-        }
-        grouped.setdefault(table, []).append(row)
-    return grouped
+        if isinstance(record, Rows):
+            dicts.setdefault(record.table, []).extend(record.values)
+        else:
+            table = record.__table__  # type: ignore[attr-defined]
+            dicts.setdefault(table, []).append({c.key: getattr(record, c.key) for c in table.columns})
+    groups: list[_Group] = []
+    for table, rows in dicts.items():
+        if not rows:
+            continue
+        cells = [[_cell(column, row.get(column.key)) for column in table.columns] for row in rows]
+        keep = [i for i, column in enumerate(table.columns) if any(r[i] is not _DEFAULT for r in cells)]
+        columns = tuple(table.columns[i] for i in keep)
+        groups.append((table, columns, [[r[i] for i in keep] for r in cells]))
+    return groups
+
+
+def _cell(column: sa.Column[Any], value: Any) -> Any:
+    if value is not None:
+        return value
+    if column.default is not None and column.default.is_scalar:
+        return column.default.arg  # type: ignore[attr-defined]
+    if column.default is not None and column.default.is_callable:
+        return column.default.arg(None)  # type: ignore[attr-defined]
+    return _DEFAULT if column.server_default is not None else None
+
+
+_STATEMENTS: dict[tuple[Any, ...], sa.TextClause] = {}
+
+
+def _statement(groups: list[_Group]) -> tuple[sa.TextClause, dict[str, Any]]:
+    """One INSERT per table, all but the last as CTEs; the statement kept per shape, and its parameters."""
+    shape = tuple(
+        (table.name, tuple(c.key for c in columns), tuple(tuple(v is _DEFAULT for v in row) for row in rows))
+        for table, columns, rows in groups
+    )
+    params: dict[str, Any] = {}
+    for g, (_, _, rows) in enumerate(groups):
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not _DEFAULT:
+                    params[f"v{g}_{r}_{c}"] = value
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        if len(_STATEMENTS) > 512:  # shapes are few in practice; never grow without bound
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[shape] = _compose(groups)
+    return statement, params
+
+
+def _compose(groups: list[_Group]) -> sa.TextClause:
+    quote = _quote
+    inserts, binds = [], []
+    for g, (table, columns, rows) in enumerate(groups):
+        values = []
+        for r, row in enumerate(rows):
+            cells = []
+            for c, value in enumerate(row):
+                if value is _DEFAULT:
+                    cells.append("DEFAULT")
+                else:
+                    cells.append(f":v{g}_{r}_{c}")
+                    binds.append(sa.bindparam(f"v{g}_{r}_{c}", type_=columns[c].type))
+            values.append(f"({', '.join(cells)})")
+        names = ", ".join(quote(c.name) for c in columns)
+        target = f"{quote(table.schema)}.{quote(table.name)}" if table.schema else quote(table.name)
+        inserts.append(f"INSERT INTO {target} ({names}) VALUES {', '.join(values)}")
+    *ctes, last = inserts
+    head = f"WITH {', '.join(f'i{n} AS ({sql})' for n, sql in enumerate(ctes))} " if ctes else ""
+    return sa.text(head + last).bindparams(*binds)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 @asynccontextmanager

@@ -28,9 +28,9 @@ from services.applications.tables import ApplicationRecord, CandidateKeyRecord, 
 from services.common import audit
 from services.common.auth import Principal
 from services.common.crypto import encrypt_field, keyed_hash
-from services.common.db import insert_rows, transaction
+from services.common.db import Rows, insert_rows, transaction
 from services.common.idempotency import concerns
-from services.common.outbox import add_events
+from services.common.outbox import event_rows
 from services.common.problems import invalid
 
 #: Candidate fields stored as given (ID numbers are encrypted separately).
@@ -38,6 +38,9 @@ PLAIN_FIELDS = (
     "first_name", "last_name", "first_name_ar", "last_name_ar", "date_of_birth", "city", "phone", "email",
     "passport_expiry", "sex", "nationality", "country_of_residence", "region", "education_level", "diploma",
 )  # fmt: skip
+
+
+DUPLICATE = "a candidate with this national ID number is already registered"
 
 
 def check_reference(ctx: AppContext, region: str | None, occupations: tuple[str, ...] | None) -> None:
@@ -51,21 +54,23 @@ def check_reference(ctx: AppContext, region: str | None, occupations: tuple[str,
 
 async def record_consents(session: AsyncSession, candidate_id: uuid.UUID, consents: tuple[GiveConsent, ...]) -> None:
     """Store each consent given or revoked and publish `consent_changed` (FR-09: revocation propagates)."""
-    if not consents:
-        return
+    await insert_rows(session, *consent_rows(candidate_id, consents))
+
+
+def consent_rows(candidate_id: uuid.UUID, consents: tuple[GiveConsent, ...]) -> tuple[Rows, Rows]:
+    """The consent rows and their `consent_changed` events, for one `insert_rows` with the change's other rows
+    (the rows are only read back by later queries, never as objects)."""
     now = datetime.now(UTC)
     rows = [
         {"id": uuid.uuid4(), "candidate_id": candidate_id, "recorded_at": now, **asdict(c), "purpose": c.purpose.value}
         for c in consents
     ]
-    # Core statements, sent at once: the rows are only read back by later queries, never as objects.
-    await (await session.connection()).execute(_INSERT_CONSENT, rows)
     fields = ("purpose", "granted", "text_version", "language")
     events = [ConsentChanged(candidate_id=candidate_id, changed_at=now, **{f: row[f] for f in fields}) for row in rows]
-    await add_events(session, events, source=SOURCE, aggregate_type="candidate")
+    return Rows(_CONSENT, rows), event_rows(events, source=SOURCE, aggregate_type="candidate")
 
 
-_INSERT_CONSENT = sa.insert(ConsentRecord.__table__)  # type: ignore[attr-defined]
+_CONSENT: sa.Table = ConsentRecord.__table__  # type: ignore[attr-defined]
 
 
 def name_dob_hash(ctx: AppContext, first: str, last: str, born: object) -> str:
@@ -119,16 +124,10 @@ async def create_application(
     async with transaction(ctx.sessions) as session:
         matches = await _matches(session, id_hash, same_name)
         if id_hash in matches:
-            raise domain.DuplicateCandidate("a candidate with this national ID number is already registered")
+            raise domain.DuplicateCandidate(DUPLICATE)
         candidate, wrapped = _new_candidate(ctx, c, national_id, id_hash, same_name)
         concerns(candidate.id)
-        # The new rows go out as plain INSERTs: the answer is built from these objects, nothing reads them back.
         candidate.created_at = datetime.now(UTC)
-        try:
-            await insert_rows(session, candidate)  # first: the rows below reference it
-        except IntegrityError:  # a concurrent registration of the same CNIE committed first
-            raise domain.DuplicateCandidate("a candidate with this national ID number is already registered") from None
-        await record_consents(session, candidate.id, command.consents)
         flags = ["possible_duplicate_name_dob"] if matches else []
         application = ApplicationRecord(
             candidate_id=candidate.id, status=Status.DRAFT.value, region=c.region,
@@ -138,8 +137,22 @@ async def create_application(
         changes = {"candidate_id": str(candidate.id), "review_flags": flags}
         trail = audit.entry(actor, "application.create", "application", application.id, changes)
         key = CandidateKeyRecord(candidate_id=candidate.id, wrapped_key=wrapped)
-        await insert_rows(session, key, application, trail)
+        # All the new rows in one statement: the answer is built from these objects, nothing reads them back.
+        try:
+            await insert_rows(
+                session, candidate, key, *consent_rows(candidate.id, command.consents), application, trail
+            )
+        except IntegrityError as exc:
+            if _same_cnie(exc):  # a concurrent registration of the same CNIE committed first
+                raise domain.DuplicateCandidate(DUPLICATE) from None
+            raise
     return application, candidate, {consent.purpose.value: consent.granted for consent in command.consents}
+
+
+def _same_cnie(exc: IntegrityError) -> bool:
+    """The candidate table's unique ID-number hash refused the row (not another table's constraint)."""
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return getattr(cause, "sqlstate", None) == "23505" and getattr(cause, "table_name", None) == "candidate"
 
 
 async def update_draft(ctx: AppContext, actor: Principal, command: UpdateDraft) -> ApplicationRecord:

@@ -320,8 +320,8 @@ async def test_the_relay_purges_published_rows_past_retention(backbone: Backbone
 async def test_rows_written_without_the_unit_of_work_get_their_defaults_and_events_keep_their_order(
     backbone: Backbone,
 ) -> None:
-    """`insert_rows` (one INSERT per table) and `add_events` (one INSERT for several events) as a hot path uses
-    them: database defaults filled in, every row there, the events in the order given."""
+    """`insert_rows` (one statement for several tables) and `add_events` (one INSERT for several events) as a
+    hot path uses them: database defaults filled in, every row there, the events in the order given."""
     from services.common import audit
     from services.common.db import insert_rows, transaction
     from services.common.outbox import add_events

@@ -8,7 +8,8 @@ Outside such a request they open sessions of their own, as usual.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import functools
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -152,28 +153,41 @@ def _by_table(records: tuple[SQLModel | Rows, ...]) -> list[_Group]:
     for record in records:
         if isinstance(record, Rows):
             dicts.setdefault(record.table, []).extend(record.values)
-        else:
-            table = record.__table__  # type: ignore[attr-defined]
-            dicts.setdefault(table, []).append({c.key: getattr(record, c.key) for c in table.columns})
+        else:  # a new object's values are in its instance dict (read past the attribute descriptors)
+            dicts.setdefault(record.__table__, []).append(record.__dict__)  # type: ignore[attr-defined]
     groups: list[_Group] = []
     for table, rows in dicts.items():
         if not rows:
             continue
-        cells = [[_cell(column, row.get(column.key)) for column in table.columns] for row in rows]
-        keep = [i for i, column in enumerate(table.columns) if any(r[i] is not _DEFAULT for r in cells)]
+        plan = _PLANS.get(table) or _plan(table)
+        cells = [[value if (value := row.get(key)) is not None else fill() for key, fill in plan] for row in rows]
+        keep = [i for i in range(len(plan)) if any(r[i] is not _DEFAULT for r in cells)]
         columns = tuple(table.columns[i] for i in keep)
         groups.append((table, columns, [[r[i] for i in keep] for r in cells]))
     return groups
 
 
-def _cell(column: sa.Column[Any], value: Any) -> Any:
-    if value is not None:
-        return value
-    if column.default is not None and column.default.is_scalar:
-        return column.default.arg  # type: ignore[attr-defined]
-    if column.default is not None and column.default.is_callable:
-        return column.default.arg(None)  # type: ignore[attr-defined]
-    return _DEFAULT if column.server_default is not None else None
+_PLANS: dict[sa.Table, list[tuple[str, Callable[[], Any]]]] = {}
+
+
+def _plan(table: sa.Table) -> list[tuple[str, Callable[[], Any]]]:
+    """Each column's key and what a None in it becomes: the column's own default, the database's, or NULL."""
+    plan = []
+    for column in table.columns:
+        default: Any = column.default
+        if default is not None and default.is_scalar:
+            fill = _constant(default.arg)
+        elif default is not None and default.is_callable:
+            fill = functools.partial(default.arg, None)  # SQLAlchemy's wrapper takes an execution context
+        else:
+            fill = _constant(_DEFAULT if column.server_default is not None else None)
+        plan.append((column.key, fill))
+    _PLANS[table] = plan
+    return plan
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 _STATEMENTS: dict[tuple[Any, ...], sa.TextClause] = {}

@@ -69,6 +69,7 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
             print(f"  ratio pipeline / raw aiokafka     {f.pipeline_eps / f.raw_aiokafka_eps:10.3f}")
             if f.producer_performance_eps:
                 print(f"  ratio pipeline / ProducerPerf     {f.pipeline_eps / f.producer_performance_eps:10.3f}")
+            print(f"the whole path at once (20 writers, relay, consumer) {f.path_eps:6.0f} ev/s   (its maximum)")
             print(
                 f"commit -> consumer commit, open loop at {f.latency_rate_eps:.0f} ev/s (half the path's maximum):\n"
                 f"  p50 / p99 / p99.9                 {f.latency_p50_ms:7.1f} ms / {f.latency_p99_ms:.1f} ms"
@@ -76,6 +77,8 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
                 f"  at a tenth of the maximum, {f.light_rate_eps:.0f} ev/s: p50 / p99"
                 f"  {f.light_p50_ms:.1f} ms / {f.light_p99_ms:.1f} ms"
             )
+            spent = ", ".join(f"{name} {ms:.2f}" for name, ms in f.latency_cpu_ms_per_event.items())
+            print(f"  CPU per event at half load, ms: {spent}")
             print()
         if "applications" in selected:
             rows = await applications.run(BENCH_SETTINGS)
@@ -91,10 +94,9 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
                 )
             print("open loop                                    at half bare's maximum          at half its own")
             for row in rows:
-                print(
-                    f"{row.name:<44} {row.open_rate:5.0f}/s: p50 {row.open_p50_ms:7.1f} ms  p99 {row.open_p99_ms:7.1f} ms"
-                    f"   {row.own_rate:5.0f}/s: p50 {row.own_p50_ms:6.1f} ms  p99 {row.own_p99_ms:6.1f} ms"
-                )
+                half_bare = f"{row.open_rate:5.0f}/s: p50 {row.open_p50_ms:7.1f} ms  p99 {row.open_p99_ms:7.1f} ms"
+                half_own = f"{row.own_rate:5.0f}/s: p50 {row.own_p50_ms:6.1f} ms  p99 {row.own_p99_ms:6.1f} ms"
+                print(f"{row.name:<44} {half_bare}   {half_own}")
             for op in ("GET /v1/applications/{id}", "POST /v1/applications"):
                 service = by_name[f"{op} [service]"]
                 for base in ("bare", "asyncpg", "same-work") if op.startswith("POST") else ("bare", "asyncpg"):

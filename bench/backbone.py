@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psutil
 import sqlalchemy as sa
@@ -45,6 +46,8 @@ class BackboneFigures:
     light_rate_eps: float = 0.0  # the same path at a tenth of its maximum
     light_p50_ms: float = 0.0
     light_p99_ms: float = 0.0
+    path_eps: float = 0.0  # writers, relay and consumer at once: the path's maximum, commit to effect
+    latency_cpu_ms_per_event: dict[str, float] = field(default_factory=dict)  # each process, half-load run
 
 
 def _event(key: uuid.UUID) -> CheckinRecorded:
@@ -98,15 +101,46 @@ def producer_performance(settings: StackSettings, topic: str, n: int, size: int)
     return float(match[-1]) if match else None
 
 
+class CpuMeter:
+    """CPU seconds of named processes between `start` and `stop`; PostgreSQL's with its backends."""
+
+    def __init__(self, settings: StackSettings, **pids: int) -> None:
+        for pid_file in sorted((settings.run_dir / "pids").glob("*.pid")):
+            with contextlib.suppress(ValueError, OSError, KeyError):  # the stack's records: {"pid": ..., ...}
+                pids.setdefault(pid_file.stem, int(json.loads(pid_file.read_text())["pid"]))
+        self.pids = pids
+        self._before: dict[str, float] = {}
+
+    @staticmethod
+    def _seconds(name: str, pid: int) -> float:
+        try:
+            root = psutil.Process(pid)
+            total = 0.0
+            for process in (root, *(root.children(recursive=True) if name == "postgres" else ())):
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    total += times.user + times.system
+            return total
+        except psutil.Error:
+            return 0.0
+
+    def start(self) -> None:
+        self._before = {name: self._seconds(name, pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> dict[str, float]:
+        return {name: self._seconds(name, pid) - self._before.get(name, 0.0) for name, pid in self.pids.items()}
+
+
 def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
 
 
 async def pipeline(
     settings: StackSettings, n: int, paced: int
-) -> tuple[float, float, list[float], float, float, float, list[float]]:
-    """(pipeline events/s, outbox writes/s, sorted latencies in ms, the open-loop rate) through outbox, relay,
-    Kafka and the inbox consumer. An effect counts once the consumer's transaction has committed."""
+) -> tuple[float, float, list[float], float, float, float, list[float], dict[str, float]]:
+    """(pipeline events/s, outbox writes/s, sorted latencies in ms at half the path's maximum, the path's maximum
+    events/s, raw inserts/s, CPU busy %, sorted latencies at a tenth) through outbox, relay, Kafka and the inbox
+    consumer. An effect counts once the consumer's transaction has committed."""
     await create_databases(settings.postgres_admin_dsn, ("bench",))
     service = ServiceSettings(
         service_name="bench",
@@ -148,9 +182,9 @@ async def pipeline(
             )
         return str(event_id)
 
-    async def write(count: int) -> None:
-        for start in range(0, count, 20):
-            await asyncio.gather(*(write_one(i) for i in range(start, min(start + 20, count))))
+    async def write(count: int, first: int = 0) -> None:
+        for start in range(first, first + count, 20):
+            await asyncio.gather(*(write_one(i) for i in range(start, min(start + 20, first + count))))
 
     # Throughput: the outbox is filled first, then relay and consumer drain it.
     started = time.perf_counter()
@@ -181,11 +215,20 @@ async def pipeline(
     times = sorted(effect_times.values())
     pipeline_eps = (n - 1) / (times[-1] - times[0])  # steady state: first to last effect
 
-    # Latency: an open-loop stream at half the path's maximum rate (each write starts on its schedule, whether
-    # or not the ones before have finished), from the writer's commit to the consumer's commit. The path's
-    # maximum is the slower of the outbox writes (one event per transaction) and the relay-to-consumer drain.
-    # Writer, relay, consumer, PostgreSQL and Kafka share the machine's CPUs; how busy they were is reported,
-    # and the same path at a tenth of its maximum shows its latency apart from that contention.
+    # The path's maximum with every part running at once: 20 writers in a closed loop (one event per
+    # transaction) while the relay and the consumer drain, from the first write to the last effect. The parts'
+    # maxima measured alone above overstate it: writer, relay, consumer, PostgreSQL and Kafka share two cores.
+    together = max(1000, n // 2)
+    started_wall = time.time()
+    await write(together, first=n)
+    while len(effect_times) < n + together:
+        await asyncio.sleep(0.02)
+        read_effects()
+    path_eps = together / (max(effect_times.values()) - started_wall)
+
+    # Latency: an open-loop stream at half the path's maximum (each write starts on its schedule, whether or
+    # not the ones before have finished), from the writer's commit to the consumer's commit; how busy the
+    # machine's CPUs were is reported, and the same path at a tenth of its maximum shows its own latency.
     async def paced_run(rate: float, count: int, first: int) -> tuple[list[float], float]:
         commit_times: dict[str, float] = {}
 
@@ -202,14 +245,17 @@ async def pipeline(
             read_effects()
         return sorted((effect_times[i] - t) * 1000 for i, t in commit_times.items()), busy
 
-    rate = min(pipeline_eps, write_eps) / 2
-    latencies, busy = await paced_run(rate, paced, n)
-    light, _ = await paced_run(rate / 5, max(200, paced // 5), n + paced)
+    rate = path_eps / 2
+    meter = CpuMeter(settings, writer=os.getpid(), relay=relay.pid, consumer=consumer.pid)
+    meter.start()
+    latencies, busy = await paced_run(rate, paced, n + together)
+    cpu_ms_per_event = {name: round(1000 * s / paced, 3) for name, s in meter.stop().items()}
+    light, _ = await paced_run(rate / 5, max(200, paced // 5), n + together + paced)
     for process in (relay, consumer):
         process.terminate()
         await asyncio.wait_for(process.wait(), 20)
     await engine.dispose()
-    return pipeline_eps, write_eps, latencies, rate, raw_insert_eps, busy, light
+    return pipeline_eps, write_eps, latencies, path_eps, raw_insert_eps, busy, light, cpu_ms_per_event
 
 
 async def raw_inserts(url: str, n: int, writers: int = 20) -> float:
@@ -247,10 +293,12 @@ async def run(settings: StackSettings, n: int = 10000, paced: int = 3000) -> Bac
     await ensure_topics(settings.kafka_bootstrap, [topic], partitions=6)
     size = len(PAYLOAD_EVENT.model_dump_json())
     perf = await asyncio.to_thread(producer_performance, settings, topic, n * 10, size)
-    eps, write_eps, latencies, rate, raw_insert_eps, busy, light = await pipeline(settings, n, paced)
+    eps, write_eps, latencies, path_eps, raw_insert_eps, busy, light, cpu = await pipeline(settings, n, paced)
+    rate = path_eps / 2
     return BackboneFigures(
         raw, perf, eps, write_eps, statistics.median(latencies), _percentile(latencies, 0.99), n,
         latency_p999_ms=_percentile(latencies, 0.999), latency_rate_eps=rate, raw_insert_eps=raw_insert_eps,
-        latency_cpu_busy_pct=busy, light_rate_eps=rate / 5, light_p50_ms=statistics.median(light),
+        latency_cpu_busy_pct=busy, light_rate_eps=rate / 5, path_eps=path_eps,
+        latency_cpu_ms_per_event=cpu, light_p50_ms=statistics.median(light),
         light_p99_ms=_percentile(light, 0.99),
     )  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer, TopicPartition
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 
@@ -119,6 +120,35 @@ async def test_consumer_killed_before_offset_commit_has_its_redelivery_absorbed(
         await until(lambda: _stat(second, "duplicates", 1), what="the redelivery")
     assert second.stats.processed == 0
     assert [r["event_id"] for r in await backbone.effects(group)] == [event_id]
+
+
+async def test_a_light_cycle_over_several_partitions_commits_once(backbone: Backbone) -> None:
+    """A few records spread over partitions (a light load) are one transaction, not one per partition."""
+    group = "g-light-cycle"
+    topic = await backbone.topic("lightcycle", group)
+    ids = await backbone.write([checkin(uuid.uuid4()) for _ in range(12)], topic)
+    async with running(OutboxRelay(backbone.settings)):
+        await until(lambda: _count(backbone, topic, 12), what="the events on the topic")
+    commits: list[object] = []
+    engine = backbone.sessions.kw["bind"].sync_engine
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    sa.event.listen(engine, "commit", committed)
+    try:
+        consumer = backbone.consumer(topic, group)
+        async with running(consumer):
+            await until(lambda: _stat(consumer, "processed", 12), what="the twelve effects")
+    finally:
+        sa.event.remove(engine, "commit", committed)
+    assert sorted(r["event_id"] for r in await backbone.effects(group)) == sorted(ids)
+    conn = await asyncpg.connect(backbone.settings.asyncpg_dsn)
+    try:
+        partitions = await conn.fetchval("SELECT count(DISTINCT partition) FROM inbox WHERE consumer_group = $1", group)
+    finally:
+        await conn.close()
+    assert partitions > 2 and len(commits) < partitions  # one transaction per partition would be `partitions`
 
 
 async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay_works(

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.noop import NoopWorkflow
+from bench.worker_process import kib_per_open_journey
 from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyStage, journey_workflow_id
 from deploy.local.settings import StackSettings
@@ -166,34 +164,6 @@ async def noop(client: Client, queue: str, n: int, concurrency: int = 50) -> flo
     return time.perf_counter() - started
 
 
-@contextmanager
-def worker_collector() -> Iterator[None]:
-    """Python's own collector settings for the block, as the journey worker runs them (the rest of the bench
-    process stands for services' processes and runs with their tuned collector)."""
-    threshold = gc.get_threshold()
-    gc.unfreeze()
-    gc.set_threshold(700, 10, 10)
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.set_threshold(*threshold)
-
-
-async def open_journeys_memory(client: Client, queue: str, n: int) -> float:
-    """MiB of worker memory per 1,000 journeys held open in the worker's cache."""
-    with worker_collector():
-        gc.collect()
-        before = psutil.Process().memory_info().rss
-        handles = await asyncio.gather(*(_start(client, queue, uuid.uuid4()) for _ in range(n)))
-        for handle in handles:  # make sure each has run its first task and sits in the cache
-            await handle.query(ApprenticeJourneyWorkflow.stage)
-        gc.collect()
-        after = psutil.Process().memory_info().rss
-    await asyncio.gather(*(h.terminate("benchmark") for h in handles))
-    return float(after - before) / (1024 * 1024) / n * 1000
-
-
 def quiet_runtime() -> Any:
     """A Temporal runtime whose core logs only errors: its warnings (e.g. evicted-task notices under load)
     would otherwise interleave with the printed figures."""
@@ -268,7 +238,7 @@ async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> 
         journey_s = await drive(client, queue, services, journeys)
         journey_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
         events = await _history_events(client, queue, services)
-        memory = await open_journeys_memory(client, queue, open_n)
+    memory = await kib_per_open_journey(stack, open_n) * 1000 / 1024  # MiB per 1,000, its own process
     return JourneyFigures(
         journeys=journeys,
         journeys_per_s=journeys / journey_s,

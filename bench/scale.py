@@ -16,13 +16,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
 
 from bench.applications import migrated_database, open_loop, service_env
 from bench.loadgen import Request
+from bench.worker_process import kib_per_open_journey
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import free_port, serve_http
 from services.common.auth import dev_token
@@ -134,54 +134,6 @@ async def applications_lists(stack: StackSettings, n: int, rate: float = 40.0, t
     return figures
 
 
-async def open_journeys(stack: StackSettings, n: int, wave: int = 200) -> float:
-    """KiB of worker memory per journey with n journeys open in the worker's cache (started in waves: the
-    dev server refuses thousands of signal-with-starts at once)."""
-    import gc
-
-    import psutil
-    from temporalio.client import Client
-    from temporalio.worker import Worker
-
-    from bench.journey import _start, quiet_runtime, worker_collector
-    from tests.support.stubs import FakeServices
-    from workflows.converter import data_converter
-    from workflows.journey import ApprenticeJourneyWorkflow
-    from workflows.worker import WORKFLOWS, workflow_runner
-
-    client = await Client.connect(stack.temporal_address, data_converter=data_converter,
-                                  runtime=quiet_runtime())  # fmt: skip
-    queue = f"bench-scale-{uuid.uuid4().hex[:6]}"
-    services = FakeServices()
-
-    async def open_many(count: int) -> list[Any]:
-        handles: list[Any] = []
-        for first in range(0, count, wave):
-            batch = await asyncio.gather(
-                *(_start(client, queue, uuid.uuid4()) for _ in range(min(wave, count - first)))
-            )
-            await asyncio.gather(*(h.query(ApprenticeJourneyWorkflow.stage) for h in batch))  # cached, first task run
-            handles.extend(batch)
-        return handles
-
-    async def close(handles: list[Any]) -> None:
-        for first in range(0, len(handles), wave):
-            await asyncio.gather(*(h.terminate("benchmark") for h in handles[first : first + wave]))
-
-    async with Worker(client, task_queue=queue, workflows=list(WORKFLOWS), activities=services.activities(),
-                      max_cached_workflows=n + 500, max_concurrent_workflow_tasks=100,
-                      workflow_runner=workflow_runner()):  # fmt: skip
-        await close(await open_many(300))  # warm-up: imports, caches, the runner's first modules
-        with worker_collector():  # this process stands for the journey worker here
-            gc.collect()
-            before = psutil.Process().memory_info().rss
-            handles = await open_many(n)
-            gc.collect()
-            after = psutil.Process().memory_info().rss
-        await close(handles)
-    return float(after - before) / 1024 / n
-
-
 _WRITE = (
     "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic, source, payload, occurred_at)"
     " VALUES ($1, 'bench', $2, 'thamm.bench.x.v1', 'thamm.bench', '/bench', $3, now())"
@@ -261,7 +213,7 @@ async def run(stack: StackSettings, candidates: int = 100_000, journeys: int = 1
      figures.writer_p99_ms_during_purge, figures.writer_p99_ms_alone) = await purges(stack, candidates)  # fmt: skip
     report_purges(figures)
     figures.open_journeys = journeys
-    figures.kib_per_open_journey = await open_journeys(stack, journeys)
+    figures.kib_per_open_journey = await kib_per_open_journey(stack, journeys)
     report_journeys(figures)
     print()
     return figures

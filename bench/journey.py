@@ -211,7 +211,7 @@ async def _history_events(client: Client, queue: str, services: FakeServices) ->
     return total
 
 
-async def run(stack: StackSettings, journeys: int = 200, open_n: int = 1000) -> JourneyFigures:
+async def run(stack: StackSettings, journeys: int = 120, open_n: int = 1000) -> JourneyFigures:
     from bench.skeleton import SkeletonChild, SkeletonJourneyWorkflow, noop_service
 
     client = await Client.connect(stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime())

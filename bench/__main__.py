@@ -120,6 +120,10 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
             print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (reference)")
             print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB"
                   f" ({j.rss_per_1000_open_mib * 1024 / 1000:.0f} KiB per journey; goal 100)")  # fmt: skip
+            kib = j.rss_per_1000_open_mib * 1024 / 1000
+            floor = j.kib_per_open_waiting
+            print(f"  an open workflow that only waits  {floor:8.1f} KiB   (the SDK's floor, a worker of its own)")
+            print(f"  ratio journey / floor             {kib / max(floor, 0.1):8.2f}")
             print()
         if "matching" in selected:
             m = await matching.run(BENCH_SETTINGS)

@@ -38,6 +38,7 @@ class JourneyFigures:
     skeleton_worker_cpu_s: float
     skeleton_server_cpu_s: float
     noop_per_s: float
+    kib_per_open_waiting: float = 0.0  # a workflow that only waits, in a worker of its own: the SDK's floor
 
 
 def _fact(type_: str, candidate: uuid.UUID, **data: Any) -> JourneyFact:
@@ -239,6 +240,7 @@ async def run(stack: StackSettings, journeys: int = 120, open_n: int = 1000) -> 
         journey_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
         events = await _history_events(client, queue, services)
     memory = await kib_per_open_journey(stack, open_n) * 1000 / 1024  # MiB per 1,000, its own process
+    floor = await kib_per_open_journey(stack, open_n // 2, waiting=True)
     return JourneyFigures(
         journeys=journeys,
         journeys_per_s=journeys / journey_s,
@@ -250,4 +252,5 @@ async def run(stack: StackSettings, journeys: int = 120, open_n: int = 1000) -> 
         skeleton_worker_cpu_s=skeleton_cpu[0],
         skeleton_server_cpu_s=skeleton_cpu[1],
         noop_per_s=journeys / noop_s,
+        kib_per_open_waiting=floor,
     )

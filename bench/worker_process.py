@@ -1,4 +1,5 @@
-"""The journey worker's memory per open journey, with the worker in a process of its own as it is deployed.
+"""The journey worker's memory per open journey, with the worker in a process of its own as it is deployed, and
+the same for a workflow that only waits (the SDK's own cost per open workflow, the floor under the journey's).
 
 Measured inside the benchmark's own process, the figure also counted the client that starts the journeys (its
 connection, the handles it keeps, the results it reads back); here the client is the benchmark and the worker
@@ -28,14 +29,15 @@ async def _serve(address: str, queue: str, cached: int) -> None:
     from temporalio.worker import Worker
 
     from bench.journey import quiet_runtime
+    from bench.noop import WaitingWorkflow
     from tests.support.stubs import FakeServices
     from workflows.converter import data_converter
     from workflows.worker import WORKFLOWS, workflow_runner
 
     client = await Client.connect(address, data_converter=data_converter, runtime=quiet_runtime())
-    async with Worker(client, task_queue=queue, workflows=list(WORKFLOWS), activities=FakeServices().activities(),
-                      max_cached_workflows=cached, max_concurrent_workflow_tasks=100,
-                      workflow_runner=workflow_runner()):  # fmt: skip
+    async with Worker(client, task_queue=queue, workflows=[*WORKFLOWS, WaitingWorkflow],
+                      activities=FakeServices().activities(), max_cached_workflows=cached,
+                      max_concurrent_workflow_tasks=100, workflow_runner=workflow_runner()):  # fmt: skip
         print("ready", flush=True)
         loop = asyncio.get_running_loop()
         while (await loop.run_in_executor(None, sys.stdin.readline)).strip() == "rss":
@@ -43,15 +45,29 @@ async def _serve(address: str, queue: str, cached: int) -> None:
             print(psutil.Process().memory_info().rss, flush=True)
 
 
-async def kib_per_open_journey(stack: StackSettings, n: int, *, wave: int = 200, warm_up: int = 300) -> float:
+async def kib_per_open_journey(
+    stack: StackSettings, n: int, *, waiting: bool = False, wave: int = 200, warm_up: int = 300
+) -> float:
     """KiB of the worker's resident memory per journey, with n journeys open in its cache (started in waves: the
     dev server refuses thousands of signal-with-starts at once). A warm-up opens and closes `warm_up` first, so
-    imports, the sandbox's modules and the caches that do not grow with journeys are in the baseline."""
+    imports, the sandbox's modules and the caches that do not grow with journeys are in the baseline. With
+    `waiting`, the same for bench.noop.WaitingWorkflow, started the same way, in a worker process of its own."""
     from temporalio.client import Client
 
-    from bench.journey import _start, quiet_runtime
+    from bench.journey import _fact, _start, quiet_runtime
+    from bench.noop import WaitingWorkflow
     from workflows.converter import data_converter
     from workflows.journey import ApprenticeJourneyWorkflow
+
+    async def start(candidate: uuid.UUID) -> Any:
+        if not waiting:
+            return await _start(client, queue, candidate)
+        return await client.start_workflow(
+            WaitingWorkflow.run, id=f"waiting-{candidate}", task_queue=queue, start_signal="fact",
+            start_signal_args=[_fact("applications.application_submitted", candidate)],
+        )  # fmt: skip
+
+    query = WaitingWorkflow.facts if waiting else ApprenticeJourneyWorkflow.stage
 
     queue = f"bench-memory-{uuid.uuid4().hex[:6]}"
     worker = await asyncio.create_subprocess_exec(
@@ -71,10 +87,8 @@ async def kib_per_open_journey(stack: StackSettings, n: int, *, wave: int = 200,
     async def open_many(count: int) -> list[Any]:
         handles: list[Any] = []
         for first in range(0, count, wave):
-            batch = await asyncio.gather(
-                *(_start(client, queue, uuid.uuid4()) for _ in range(min(wave, count - first)))
-            )
-            await asyncio.gather(*(h.query(ApprenticeJourneyWorkflow.stage) for h in batch))  # cached, first task run
+            batch = await asyncio.gather(*(start(uuid.uuid4()) for _ in range(min(wave, count - first))))
+            await asyncio.gather(*(h.query(query) for h in batch))  # cached, its first task run
             handles.extend(batch)
         return handles
 

@@ -104,6 +104,11 @@ class OutboxRelay:
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
+    async def _pause(self, seconds: float) -> None:
+        """Wait `seconds` whatever is notified meanwhile (a stop still ends it)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
@@ -128,8 +133,13 @@ class OutboxRelay:
             if now - last_purge > timedelta(minutes=10):
                 await self.purge(conn)
                 last_purge = now
-            if count:  # rows came: look again at once (more arrived while these were sent)
+            if count:  # rows came: look again soon (more arrived while these were sent)
                 wait = self.settings.relay_min_poll_s
+                if count < self.settings.relay_batch_size and self.settings.relay_linger_s:
+                    # A short batch: linger, so what is committed meanwhile travels as one batch. The first row
+                    # after an idle spell is not held back (the idle relay looks every 5-20 ms); under load, the
+                    # linger turns one read, produce request and update per event or two into one per several.
+                    await self._pause(self.settings.relay_linger_s)
             else:  # idle, or rows fenced behind a transaction still running elsewhere: look again soon, and
                 # less often the longer nothing comes (5 ms doubling up to the poll interval)
                 await self._sleep(wait)

@@ -62,6 +62,12 @@ class ServiceSettings(BaseSettings):
     relay_min_poll_s: float = Field(
         default=0.005, gt=0, description="Shortest wait between looks: after a batch, or while rows are fenced."
     )
+    relay_linger_s: float = Field(
+        default=0.005,
+        ge=0,
+        description="After a batch short of a full one, wait this long before the next look, so the rows committed"
+        " meanwhile go out together (one read, one produce request, one update for several events); 0: at once.",
+    )
     outbox_retention_hours: float = Field(default=168, gt=0, description="Published outbox rows kept this long.")
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries per message before the dead-letter topic.")
     auth_issuer: str = Field(default="thamm-dev", description="Expected `iss` of people's access tokens.")

@@ -93,8 +93,8 @@ async def test_relay_killed_between_send_and_mark_delivers_and_the_effect_applie
     assert [r["event_id"] for r in await backbone.effects(group)] == [event_id]
 
 
-async def _stat(consumer: EventConsumer, name: str, value: int) -> bool:
-    return getattr(consumer.stats, name) >= value
+async def _stat(part: EventConsumer | OutboxRelay, name: str, value: int) -> bool:
+    return bool(getattr(part.stats, name) >= value)
 
 
 class CrashBeforeOffsetCommit(EventConsumer):
@@ -149,6 +149,36 @@ async def test_a_light_cycle_over_several_partitions_commits_once(backbone: Back
     finally:
         await conn.close()
     assert partitions > 2 and len(commits) < partitions  # one transaction per partition would be `partitions`
+
+
+async def test_after_a_short_batch_the_relay_lingers_so_rows_committed_meanwhile_go_out_together(
+    backbone: Backbone,
+) -> None:
+    """The first row after an idle spell goes out at once; rows committed while the relay lingers after it
+    travel as one batch (one read, one produce request, one update), not one batch each."""
+    topic = await backbone.topic("linger")
+    relay = OutboxRelay(backbone.settings.model_copy(update={"relay_linger_s": 1.0}))
+    async with running(relay):
+        await until(lambda: _outbox_drained(backbone), what="the rows other tests left, published")
+        await asyncio.sleep(1.5)  # the linger after that batch is over: the relay is idle, looking every 20 ms
+        published, batches = relay.stats.published, relay.stats.batches
+        first = await backbone.write([checkin(uuid.uuid4())], topic)
+        await until(lambda: _stat(relay, "published", published + 1), timeout_s=5, what="the first row, at once")
+        rest = []
+        for _ in range(5):  # five commits 50 ms apart: more than the idle relay's 20 ms between looks
+            rest += await backbone.write([checkin(uuid.uuid4())], topic)
+            await asyncio.sleep(0.05)
+        await until(lambda: _stat(relay, "published", published + 6), what="the five rows")
+        assert relay.stats.batches - batches == 2  # without the linger, one batch per commit
+    assert sorted(ids_on(await read_all(backbone.settings.kafka_bootstrap_servers, topic))) == sorted(first + rest)
+
+
+async def _outbox_drained(backbone: Backbone) -> bool:
+    conn = await asyncpg.connect(backbone.settings.asyncpg_dsn)
+    try:
+        return bool(await conn.fetchval("SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"))
+    finally:
+        await conn.close()
 
 
 async def test_poison_messages_are_dead_lettered_the_consumer_goes_on_and_replay_works(

@@ -278,7 +278,9 @@ async def candidates_for(
                 ).bindparams(group=position.occupation_code[:3])
             )
         )
-        rows = {str(r["candidate_id"]): dict(r) for r in (await session.execute(statement)).mappings()}
+        rows = {
+            str(r["candidate_id"]): dict(r) for r in (await (await session.connection()).execute(statement)).mappings()
+        }
     profiles = (
         domain.Profile(
             candidate_id=key, occupation_codes=tuple(r["occupation_codes"]), region=r["region"] or "", level=r["level"],

@@ -309,4 +309,4 @@ async def _pending(session: object) -> int:
         .select_from(DeliveryRecord)
         .where(col(DeliveryRecord.status) == DeliveryStatus.PENDING)
     )
-    return int((await session.execute(statement)).scalar_one())  # type: ignore[attr-defined]
+    return int((await (await session.connection()).execute(statement)).scalar_one())  # type: ignore[attr-defined]

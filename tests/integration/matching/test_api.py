@@ -438,7 +438,7 @@ async def test_offers_expire_decline_with_a_reason_and_can_be_withdrawn(app: Any
     async with app.state.sessions() as session:
         from sqlalchemy import text
 
-        await session.execute(
+        await (await session.connection()).execute(
             text("UPDATE offer SET expires_on = expires_on - 1 WHERE id = :id"), {"id": offer_1["id"]}
         )
         await session.commit()

@@ -96,7 +96,7 @@ async def test_redeliver_and_replay_put_deliveries_back_in_the_queue(app: Any) -
     async with app.state.sessions() as session:
         from sqlalchemy import text
 
-        await session.execute(
+        await (await session.connection()).execute(
             text("UPDATE delivery SET status = 'failed' WHERE endpoint_id = :e"), {"e": endpoint["id"]}
         )
         await session.commit()

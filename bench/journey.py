@@ -240,7 +240,7 @@ async def run(stack: StackSettings, journeys: int = 120, open_n: int = 1000) -> 
         journey_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
         events = await _history_events(client, queue, services)
     memory = await kib_per_open_journey(stack, open_n) * 1000 / 1024  # MiB per 1,000, its own process
-    floor = await kib_per_open_journey(stack, open_n // 2, waiting=True)
+    floor = await kib_per_open_journey(stack, open_n // 2, waiting=True, warm_up=100)
     return JourneyFigures(
         journeys=journeys,
         journeys_per_s=journeys / journey_s,

@@ -174,7 +174,7 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=10000)
     parser.add_argument(
         "--scale", action="store_true",
-        help="also the scale run: 100,000 candidates, 10,000 open journeys, purges (about 10 minutes more)",
+        help="also the scale run: 100,000 candidates, 10,000 open journeys, purges (about 15 minutes more)",
     )  # fmt: skip
     args = parser.parse_args()
     from deploy.local.__main__ import exit_now

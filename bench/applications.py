@@ -18,6 +18,7 @@ import asyncpg
 import psutil
 
 from bench.loadgen import LoadClient, Request, RequestFactory
+from bench.stack import cpu_seconds
 from deploy.local.demo_data import application_body
 from deploy.local.settings import REPO_ROOT, StackSettings
 from deploy.local.supervisor import free_port, serve_http
@@ -44,11 +45,6 @@ class Figures:
     own_rate: float = 0.0  # half the server's own maximum
     own_p50_ms: float = 0.0
     own_p99_ms: float = 0.0
-
-
-def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
 
 
 async def seed(dsn: str, settings: ApplicationsSettings, n: int) -> list[uuid.UUID]:
@@ -290,9 +286,9 @@ async def run(
                 server = psutil.Process(servers[name].pid)
                 for op, request in ops[1:] if name == "same-work" else ops:  # the same-work server writes only
                     share = requests // rounds
-                    before = (_cpu(server), _cpu(me), time.perf_counter())
+                    before = (cpu_seconds(server), cpu_seconds(me), time.perf_counter())
                     timing = await load(base, request, total=share, concurrency=concurrency, headers=headers)
-                    after = (_cpu(server), _cpu(me), time.perf_counter())
+                    after = (cpu_seconds(server), cpu_seconds(me), time.perf_counter())
                     cpu.setdefault((name, op), []).append(tuple(b - a for a, b in zip(before, after, strict=True)))  # type: ignore[arg-type]
                     timings.setdefault((name, op), []).append(timing)
                     operations[(name, op)] = (base, request)

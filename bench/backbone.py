@@ -18,6 +18,7 @@ import psutil
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from bench.stack import cpu_seconds, stack_processes
 from contracts.envelope import source_of
 from contracts.monitoring import CheckinRecorded
 from deploy.local.settings import StackSettings
@@ -102,33 +103,25 @@ def producer_performance(settings: StackSettings, topic: str, n: int, size: int)
 
 
 class CpuMeter:
-    """CPU seconds of named processes between `start` and `stop`; PostgreSQL's with its backends."""
+    """CPU seconds of named processes between `start` and `stop`: the given ones and the stack's own
+    (PostgreSQL with its backends, the Temporal CLI with its dev server)."""
 
     def __init__(self, settings: StackSettings, **pids: int) -> None:
-        for pid_file in sorted((settings.run_dir / "pids").glob("*.pid")):
-            with contextlib.suppress(ValueError, OSError, KeyError):  # the stack's records: {"pid": ..., ...}
-                pids.setdefault(pid_file.stem, int(json.loads(pid_file.read_text())["pid"]))
-        self.pids = pids
+        self.processes = stack_processes(settings)
+        for name, pid in pids.items():
+            with contextlib.suppress(psutil.Error):
+                self.processes[name] = psutil.Process(pid)
         self._before: dict[str, float] = {}
 
     @staticmethod
-    def _seconds(name: str, pid: int) -> float:
-        try:
-            root = psutil.Process(pid)
-            total = 0.0
-            for process in (root, *(root.children(recursive=True) if name == "postgres" else ())):
-                with contextlib.suppress(psutil.Error):
-                    times = process.cpu_times()
-                    total += times.user + times.system
-            return total
-        except psutil.Error:
-            return 0.0
+    def _seconds(name: str, process: psutil.Process) -> float:
+        return cpu_seconds(process, children=name in ("postgres", "temporal"))
 
     def start(self) -> None:
-        self._before = {name: self._seconds(name, pid) for name, pid in self.pids.items()}
+        self._before = {name: self._seconds(name, p) for name, p in self.processes.items()}
 
     def stop(self) -> dict[str, float]:
-        return {name: self._seconds(name, pid) - self._before.get(name, 0.0) for name, pid in self.pids.items()}
+        return {name: self._seconds(name, p) - self._before.get(name, 0.0) for name, p in self.processes.items()}
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.noop import NoopWorkflow
+from bench.stack import cpu_seconds, stack_processes
 from bench.worker_process import kib_per_open_journey
 from contracts.catalog import CATALOG
 from contracts.journey import JourneyFact, JourneyInput, JourneyStage, journey_workflow_id
@@ -177,25 +178,6 @@ def quiet_runtime() -> Any:
     )
 
 
-def _server(stack: StackSettings) -> psutil.Process | None:
-    from deploy.local.supervisor import PidFile
-
-    pid = PidFile(stack.run_dir / "pids" / "temporal.pid").running_pid()
-    return psutil.Process(pid) if pid else None
-
-
-def _cpu(process: psutil.Process | None) -> float:
-    """User + system CPU seconds of a process and its children (the dev server runs as a child of the CLI)."""
-    if process is None:
-        return 0.0
-    total = 0.0
-    for p in (process, *process.children(recursive=True)):
-        with contextlib.suppress(psutil.Error):
-            times = p.cpu_times()
-            total += times.user + times.system
-    return total
-
-
 async def _history_events(client: Client, queue: str, services: FakeServices) -> int:
     """Events in the histories of one journey driven to IN_TRAINING (the journey and its two children)."""
     candidate = uuid.uuid4()
@@ -218,7 +200,7 @@ async def run(stack: StackSettings, journeys: int = 120, open_n: int = 1000) -> 
     client = await Client.connect(stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime())
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     services = FakeServices()
-    server, worker = _server(stack), psutil.Process()
+    server, worker = stack_processes(stack).get("temporal"), psutil.Process()
     async with Worker(
         client,
         task_queue=queue,
@@ -231,13 +213,13 @@ async def run(stack: StackSettings, journeys: int = 120, open_n: int = 1000) -> 
         await noop(client, queue, 20)  # warm-up
         noop_s = await noop(client, queue, journeys)
         await drive(client, queue, services, 20, run=SkeletonJourneyWorkflow.run)  # warm-up
-        cpu = (_cpu(worker), _cpu(server))
+        cpu = (cpu_seconds(worker, children=True), cpu_seconds(server, children=True))
         skeleton_s = await drive(client, queue, services, journeys, run=SkeletonJourneyWorkflow.run)
-        skeleton_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
+        skeleton_cpu = (cpu_seconds(worker, children=True) - cpu[0], cpu_seconds(server, children=True) - cpu[1])
         await drive(client, queue, services, 20)  # warm-up
-        cpu = (_cpu(worker), _cpu(server))
+        cpu = (cpu_seconds(worker, children=True), cpu_seconds(server, children=True))
         journey_s = await drive(client, queue, services, journeys)
-        journey_cpu = (_cpu(worker) - cpu[0], _cpu(server) - cpu[1])
+        journey_cpu = (cpu_seconds(worker, children=True) - cpu[0], cpu_seconds(server, children=True) - cpu[1])
         events = await _history_events(client, queue, services)
     memory = await kib_per_open_journey(stack, open_n) * 1000 / 1024  # MiB per 1,000, its own process
     floor = await kib_per_open_journey(stack, open_n // 2, waiting=True, warm_up=100)

@@ -118,10 +118,9 @@ async def main(selected: list[str], events: int, scale: bool = False) -> int:
             print(f"CPU, journeys:  worker {j.worker_cpu_s:6.1f} s, server {j.server_cpu_s:6.1f} s")
             print(f"CPU, skeletons: worker {j.skeleton_worker_cpu_s:6.1f} s, server {j.skeleton_server_cpu_s:6.1f} s")
             print(f"no-op workflows started+completed   {j.noop_per_s:8.1f} /s   (reference)")
+            kib, floor = j.rss_per_1000_open_mib * 1024 / 1000, j.kib_per_open_waiting
             print(f"worker memory per 1,000 open journeys {j.rss_per_1000_open_mib:6.1f} MiB"
-                  f" ({j.rss_per_1000_open_mib * 1024 / 1000:.0f} KiB per journey; goal 100)")  # fmt: skip
-            kib = j.rss_per_1000_open_mib * 1024 / 1000
-            floor = j.kib_per_open_waiting
+                  f" ({kib:.0f} KiB per journey; goal 100)")  # fmt: skip
             print(f"  an open workflow that only waits  {floor:8.1f} KiB   (the SDK's floor, a worker of its own)")
             print(f"  ratio journey / floor             {kib / max(floor, 0.1):8.2f}")
             print()

@@ -107,10 +107,11 @@ class CpuMeter:
     (PostgreSQL with its backends, the Temporal CLI with its dev server)."""
 
     def __init__(self, settings: StackSettings, **pids: int) -> None:
-        self.processes = stack_processes(settings)
+        self.processes: dict[str, psutil.Process] = {}
         for name, pid in pids.items():
             with contextlib.suppress(psutil.Error):
                 self.processes[name] = psutil.Process(pid)
+        self.processes |= stack_processes(settings)
         self._before: dict[str, float] = {}
 
     @staticmethod

@@ -104,15 +104,12 @@ class OutboxRelay:
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
-    async def _pause(self, seconds: float) -> None:
-        """Wait `seconds` whatever is notified meanwhile (a stop still ends it)."""
+    async def _sleep(self, seconds: float, *, notified: bool = True) -> None:
+        """Wait up to `seconds`; a stop ends it early, and so does a NOTIFY unless `notified` is False."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
+            await asyncio.wait_for((self._wake if notified else self._stop).wait(), seconds)
+        if notified:
+            self._wake.clear()
 
     async def _loop(self, conn: asyncpg.Connection) -> None:
         last_purge = last_gauges = datetime.min.replace(tzinfo=UTC)
@@ -139,7 +136,7 @@ class OutboxRelay:
                     # A short batch: linger, so what is committed meanwhile travels as one batch. The first row
                     # after an idle spell is not held back (the idle relay looks every 5-20 ms); under load, the
                     # linger turns one read, produce request and update per event or two into one per several.
-                    await self._pause(self.settings.relay_linger_s)
+                    await self._sleep(self.settings.relay_linger_s, notified=False)
             else:  # idle, or rows fenced behind a transaction still running elsewhere: look again soon, and
                 # less often the longer nothing comes (5 ms doubling up to the poll interval)
                 await self._sleep(wait)

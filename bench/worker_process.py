@@ -59,6 +59,9 @@ async def kib_per_open_journey(
     from workflows.converter import data_converter
     from workflows.journey import ApprenticeJourneyWorkflow
 
+    client = await Client.connect(stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime())
+    queue = f"bench-memory-{uuid.uuid4().hex[:6]}"
+
     async def start(candidate: uuid.UUID) -> Any:
         if not waiting:
             return await _start(client, queue, candidate)
@@ -68,8 +71,6 @@ async def kib_per_open_journey(
         )  # fmt: skip
 
     query = WaitingWorkflow.facts if waiting else ApprenticeJourneyWorkflow.stage
-
-    queue = f"bench-memory-{uuid.uuid4().hex[:6]}"
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.worker_process", stack.temporal_address, queue, str(n + 500),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=REPO_ROOT,
@@ -81,8 +82,6 @@ async def kib_per_open_journey(
         stdin.write(b"rss\n")
         await stdin.drain()
         return int(await stdout.readline())
-
-    client = await Client.connect(stack.temporal_address, data_converter=data_converter, runtime=quiet_runtime())
 
     async def open_many(count: int) -> list[Any]:
         handles: list[Any] = []
